@@ -1,0 +1,5 @@
+"""equiqnn: group-invariant quantum neural networks."""
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,3 @@
+"""equiqnn.circuits (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

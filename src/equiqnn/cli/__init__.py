@@ -1,0 +1,3 @@
+"""equiqnn.cli (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""equiqnn.data (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""equiqnn.experiments (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""equiqnn.models (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""equiqnn.noise (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""equiqnn.sim (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

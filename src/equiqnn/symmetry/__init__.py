@@ -1,0 +1,3 @@
+"""equiqnn.symmetry (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []

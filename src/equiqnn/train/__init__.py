@@ -1,0 +1,3 @@
+"""equiqnn.train (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []
