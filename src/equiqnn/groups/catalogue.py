@@ -9,7 +9,7 @@ the image 90° counter-clockwise as drawn (as ``numpy.rot90``): pixel ``(r, c)``
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def _square(side: int, what: str) -> int:
                 "a non-square grid to itself: use grid_reflections(h, w) instead."
             )
         side = h
-    return _positive(side, "side")
+    return _positive(side, "side", 2)
 
 
 def _d4_elements(s: int) -> dict[str, np.ndarray]:
@@ -89,7 +89,9 @@ def dihedral(n: int) -> PermutationGroup:
     n = _positive(n, "n", 2)
     shift = (np.arange(n) + 1) % n
     refl = (-np.arange(n)) % n
-    g = PermutationGroup({"t": shift, "s": refl}, (n,), name=f"D{n}", description=f"ring of {n} sites")
+    g = PermutationGroup(
+        {"t": shift, "s": refl}, (n,), name=f"D{n}", description=f"ring of {n} sites"
+    )
     return _with_spec(g, "dihedral", n)
 
 
@@ -105,7 +107,9 @@ def symmetric(n: int) -> PermutationGroup:
         gens["c"] = (np.arange(n) + 1) % n
     if not gens:
         gens["e"] = np.arange(n)
-    return _with_spec(PermutationGroup(gens, (n,), name=f"S{n}", description=f"{n} sites"), "symmetric", n)
+    return _with_spec(
+        PermutationGroup(gens, (n,), name=f"S{n}", description=f"{n} sites"), "symmetric", n
+    )
 
 
 def grid_rotations(side: int) -> PermutationGroup:
@@ -113,7 +117,10 @@ def grid_rotations(side: int) -> PermutationGroup:
     s = _square(side, "grid_rotations")
     el = _d4_elements(s)
     g = PermutationGroup(
-        {"r": el["r"]}, (s, s), name="C4", description=f"square grid {s}x{s}",
+        {"r": el["r"]},
+        (s, s),
+        name="C4",
+        description=f"square grid {s}x{s}",
         element_names={k: el[k] for k in ("r", "r2", "r3")},
     )
     return _with_spec(g, "grid_rotations", s)
@@ -128,8 +135,11 @@ def grid_d4(side: int) -> PermutationGroup:
     s = _square(side, "grid_d4")
     el = _d4_elements(s)
     g = PermutationGroup(
-        {"r": el["r"], "flip_rows": el["flip_rows"]}, (s, s), name="D4",
-        description=f"square grid {s}x{s}", element_names=el,
+        {"r": el["r"], "flip_rows": el["flip_rows"]},
+        (s, s),
+        name="D4",
+        description=f"square grid {s}x{s}",
+        element_names=el,
     )
     return _with_spec(g, "grid_d4", s)
 
@@ -143,7 +153,9 @@ def grid_reflections(h: int, w: int, axes: Sequence[str] = ("rows", "cols")) -> 
         raise ValueError(f"axes must be a non-empty subset of ('rows', 'cols'); got {tuple(axes)}.")
     gens = {f"flip_{a}": _grid_map(h, w, allowed[a]) for a in dict.fromkeys(axes)}
     g = PermutationGroup(
-        gens, (h, w), name="Z2" if len(gens) == 1 else "Z2xZ2",
+        gens,
+        (h, w),
+        name="Z2" if len(gens) == 1 else "Z2xZ2",
         description=f"reflections of grid {h}x{w} axes={','.join(dict.fromkeys(axes))}",
     )
     return _with_spec(g, "grid_reflections", h, w, list(dict.fromkeys(axes)))
@@ -173,12 +185,19 @@ def sign_flip(n: int | tuple[int, ...], sites: Sequence[int] | None = None) -> P
     what = "all" if sites is None else ",".join(map(str, chosen))
     label = "flip" if sites is None else "flip" + "_".join(map(str, chosen))
     g = PermutationGroup(
-        {label: (np.arange(size), sign)}, shape, name="Z2",
-        description=f"sign flip of {what} of {size} sites" if sites is not None
+        {label: (np.arange(size), sign)},
+        shape,
+        name="Z2",
+        description=f"sign flip of {what} of {size} sites"
+        if sites is not None
         else f"sign flip of {size} sites",
     )
-    return _with_spec(g, "sign_flip", list(shape) if len(shape) > 1 else shape[0],
-                      None if sites is None else chosen)
+    return _with_spec(
+        g,
+        "sign_flip",
+        list(shape) if len(shape) > 1 else shape[0],
+        None if sites is None else chosen,
+    )
 
 
 def direct_product(*groups: PermutationGroup) -> PermutationGroup:
@@ -197,8 +216,11 @@ def direct_product(*groups: PermutationGroup) -> PermutationGroup:
         for gname, gen in g.generators.items():
             gens[gname if gname not in gens else f"{gname}_{k}"] = gen
     prod = PermutationGroup(
-        gens, shape, name="x".join(g.name for g in groups),
-        description="; ".join(g.description for g in groups), element_names=names,
+        gens,
+        shape,
+        name="x".join(g.name for g in groups),
+        description="; ".join(g.description for g in groups),
+        element_names=names,
     )
     _with_spec(prod, "direct_product", *[g.spec for g in groups])
     expected = math.prod(g.order for g in groups)
@@ -232,7 +254,7 @@ def ring_pairs(n: int) -> list[tuple[int, int]]:
     return sorted({(min(i, (i + 1) % n), max(i, (i + 1) % n)) for i in range(n) if n > 1})
 
 
-_FACTORIES = {
+_FACTORIES: dict[str, Callable[..., PermutationGroup]] = {
     "cyclic": cyclic,
     "dihedral": dihedral,
     "symmetric": symmetric,

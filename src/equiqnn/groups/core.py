@@ -25,7 +25,9 @@ __all__ = ["PermutationGroup", "validate_permutation"]
 MAX_ENUMERATED_ORDER = 50_000
 
 
-def validate_permutation(perm: Sequence[int] | np.ndarray, n: int, name: str = "perm") -> np.ndarray:
+def validate_permutation(
+    perm: Sequence[int] | np.ndarray, n: int, name: str = "perm"
+) -> np.ndarray:
     """Return ``perm`` as an int64 array after checking it is a bijection of ``range(n)``.
 
     >>> validate_permutation([1, 0, 2], 3).tolist()
@@ -134,7 +136,9 @@ class PermutationGroup:
         self._perms = np.stack([e[0] for e in elems])
         self._signs = np.stack([e[1] for e in elems])
         self._index = index
-        self._names = [self._extra_names.get(k) or _word_name(w) for k, w in zip(index, words)]
+        self._names = [
+            self._extra_names.get(k) or _word_name(w) for k, w in zip(index, words, strict=False)
+        ]
 
     # -- basic structure ----------------------------------------------------------------------
     @property
@@ -212,7 +216,9 @@ class PermutationGroup:
         inv[p] = np.arange(p.size)
         return self.index((inv, s[inv]))
 
-    def random_elements(self, k: int, seed: int | np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    def random_elements(
+        self, k: int, seed: int | np.random.Generator
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """``k`` random elements as products of random generator words (no enumeration needed)."""
         rng = np.random.default_rng(seed)
         gens = list(self.generators.values())
@@ -283,7 +289,9 @@ class PermutationGroup:
             groups.setdefault(find(i), []).append(i)
         return sorted(groups.values())
 
-    def pair_orbits(self, pairs: Sequence[tuple[int, int]] | None = None) -> list[list[tuple[int, int]]]:
+    def pair_orbits(
+        self, pairs: Sequence[tuple[int, int]] | None = None
+    ) -> list[list[tuple[int, int]]]:
         """Orbits of unordered site pairs ``(i, j)``, ``i < j``.
 
         Args:

@@ -17,7 +17,9 @@ __all__ = ["register_model", "build_model", "registered_kinds"]
 _REGISTRY: dict[str, Callable[..., torch.nn.Module]] = {}
 
 
-def register_model(kind: str) -> Callable[[Callable[..., torch.nn.Module]], Callable[..., torch.nn.Module]]:
+def register_model(
+    kind: str,
+) -> Callable[[Callable[..., torch.nn.Module]], Callable[..., torch.nn.Module]]:
     """Decorator registering a model factory (or class) under ``kind``."""
 
     def deco(factory: Callable[..., torch.nn.Module]) -> Callable[..., torch.nn.Module]:

@@ -1,3 +1,34 @@
-"""equiqnn.symmetry (see ARCHITECTURE.md)."""
+"""Pauli algebra, qubit representations, twirling, and symmetry checks."""
 
-__all__: list[str] = []
+from equiqnn.symmetry.checks import (
+    InvarianceError,
+    InvarianceReport,
+    assert_invariant,
+    check_invariance,
+)
+from equiqnn.symmetry.pauli import PAULI_MATRICES, PauliString, PauliSum, validate_label
+from equiqnn.symmetry.representation import Representation
+from equiqnn.symmetry.twirl import (
+    equivariant_generators,
+    invariant_observables,
+    is_invariant_operator,
+    normalize_generator,
+    twirl,
+)
+
+__all__ = [
+    "PAULI_MATRICES",
+    "PauliString",
+    "PauliSum",
+    "validate_label",
+    "Representation",
+    "twirl",
+    "is_invariant_operator",
+    "equivariant_generators",
+    "invariant_observables",
+    "normalize_generator",
+    "InvarianceReport",
+    "InvarianceError",
+    "check_invariance",
+    "assert_invariant",
+]

@@ -1,0 +1,239 @@
+"""Batched, differentiable statevector engine.
+
+States are ``(B, 2**n)`` with qubit 0 the most significant bit of the basis index; complex64 when the
+parameters are float32 (the default), complex128 when they are float64. Gradients flow by torch
+autograd to the parameters and, for angle encodings, to the features.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from equiqnn.circuits import Circuit
+from equiqnn.sim.memory import check_memory
+from equiqnn.sim.plan import Step, compile_circuit, observable_table
+from equiqnn.symmetry import PauliSum
+
+__all__ = ["StatevectorEngine", "complex_dtype"]
+
+
+def complex_dtype(real: torch.dtype) -> torch.dtype:
+    return torch.complex128 if real == torch.float64 else torch.complex64
+
+
+class StatevectorEngine:
+    """Evaluate ``⟨ψ(x, θ)| O_k |ψ(x, θ)⟩`` for a batch of inputs.
+
+    Args:
+        circuit: the circuit (encoding and ansatz); compiled once, cached per device and dtype.
+        observables: ``K`` Hermitian Pauli sums.
+        max_memory: bytes the engine may use; default 85 % of the memory available when it runs.
+
+    Call ``engine(params, inputs)`` with ``params`` ``(n_params,)`` real and ``inputs`` either features
+    ``(B, n_features)`` (angle encodings) or amplitude vectors ``(B, 2**n)`` (``initial="amplitude"``);
+    returns real ``(B, K)`` in the parameters' dtype.
+    """
+
+    name = "statevector"
+
+    def __init__(
+        self, circuit: Circuit, observables: list[PauliSum], *, max_memory: int | None = None
+    ):
+        self.circuit = circuit
+        self.observables = list(observables)
+        if not self.observables:
+            raise ValueError("need at least one observable.")
+        self.max_memory = max_memory
+        self._steps, self._product = compile_circuit(circuit)
+        self._obs = observable_table(self.observables, circuit.n_qubits)
+        self._cache: dict[tuple[torch.device, torch.dtype], tuple] = {}
+
+    @property
+    def n_qubits(self) -> int:
+        return self.circuit.n_qubits
+
+    def estimate_memory(self, batch: int, itemsize: int = 8, grad: bool = True) -> int:
+        """Bytes for a forward (and backward when ``grad``): autograd keeps about two states per
+        step; the plan keeps an index and a phase vector per step."""
+        dim = 2**self.n_qubits
+        state = batch * dim * itemsize
+        saved = (2 * len(self._steps) + 4) if grad else 4
+        plan = (len(self._steps) + len(self._obs)) * dim * (8 + itemsize)
+        return state * saved + plan
+
+    def _materialize(self, device: torch.device, cdtype: torch.dtype) -> tuple:
+        key = (device, cdtype)
+        if key not in self._cache:
+
+            def t(a, dtype=cdtype):
+                return None if a is None else torch.as_tensor(a, device=device, dtype=dtype)
+
+            steps = []
+            for s in self._steps:
+                steps.append(
+                    (
+                        s,
+                        t(s.src, torch.long),
+                        t(s.phase),
+                        t(s.matrix),
+                        t(
+                            s.eigvals,
+                            torch.float64 if cdtype == torch.complex128 else torch.float32,
+                        ),
+                        t(s.eigvecs),
+                    )
+                )
+            obs = [(t(src, torch.long), t(w)) for src, w in self._obs]
+            self._cache[key] = (steps, obs)
+        return self._cache[key]
+
+    def initial_state(
+        self, inputs: torch.Tensor, batch: int, rdtype: torch.dtype, device
+    ) -> torch.Tensor:
+        n, cd = self.n_qubits, complex_dtype(rdtype)
+        init = self.circuit.initial
+        if init == "amplitude":
+            if inputs.shape[-1] != 2**n:
+                raise ValueError(
+                    f"amplitude inputs must have shape (batch, {2**n}); got {tuple(inputs.shape)}."
+                )
+            return inputs.to(device=device, dtype=rdtype).to(cd)
+        if self._product:
+            return _product_state(self._product, inputs.to(device=device, dtype=rdtype), init, cd)
+        psi = torch.zeros(batch, 2**n, dtype=cd, device=device)
+        if init == "zero":
+            psi[:, 0] = 1
+        else:
+            psi[:] = 2 ** (-n / 2)
+        return psi
+
+    def __call__(self, params: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        params = torch.as_tensor(params)
+        if params.shape != (self.circuit.n_params,):
+            raise ValueError(
+                f"params must have shape ({self.circuit.n_params},); got {tuple(params.shape)}."
+            )
+        rdtype = params.dtype if params.is_floating_point() else torch.get_default_dtype()
+        device = params.device
+        inputs = torch.as_tensor(inputs, device=device)
+        if inputs.ndim != 2:
+            raise ValueError(
+                f"inputs must be 2-D (batch, features); got shape {tuple(inputs.shape)}."
+            )
+        if self.circuit.initial != "amplitude" and inputs.shape[1] != self.circuit.n_features:
+            raise ValueError(
+                f"inputs must have {self.circuit.n_features} features per sample; got {inputs.shape[1]}."
+            )
+        batch = inputs.shape[0]
+        cd = complex_dtype(rdtype)
+        check_memory(
+            self.estimate_memory(
+                batch, torch.empty(0, dtype=cd).element_size(), grad=torch.is_grad_enabled()
+            ),
+            self.max_memory,
+            device,
+            f"StatevectorEngine ({self.n_qubits} qubits, batch {batch})",
+            "Evaluate in smaller batches, or use a many-qubit engine.",
+        )
+        steps, obs = self._materialize(device, cd)
+        psi = self.initial_state(inputs, batch, rdtype, device)
+        x = inputs.to(rdtype)
+        for s, src, phase, mat, lam, vec in steps:
+            psi = _apply(psi, s, src, phase, mat, lam, vec, params, x, self.n_qubits)
+        return expectations(psi, obs, rdtype)
+
+
+def _rot(psi, src, phase, half):
+    """cos(half) ψ − i sin(half) Pψ; ``half`` scalar or (B, 1)."""
+    moved = psi if src is None else psi[:, src]
+    return torch.cos(half) * psi - 1j * torch.sin(half) * (phase * moved)
+
+
+def _apply(psi, s: Step, src, phase, mat, lam, vec, params, x, n):
+    if s.kind == "rot":
+        return _rot(psi, src, phase, (s.coeff * params[s.slot] / 2).to(psi.real.dtype))
+    if s.kind == "diag":
+        return psi * torch.exp(-0.5j * params[s.slot].to(psi.real.dtype) * phase.real)
+    if s.kind == "local":
+        return _local_rotation(
+            psi, s.pauli, s.qubits[0], (s.coeff * params[s.slot] / 2).to(psi.real.dtype), n
+        )
+    if s.kind == "data":
+        return _rot(psi, src, phase, (s.coeff * x[:, s.feature : s.feature + 1] / 2))
+    if s.kind == "mono":
+        return phase * psi[:, src]
+    # dense block on s.qubits
+    if mat is None:
+        angle = params[s.slot].to(lam.dtype)
+        mat = (vec * torch.exp(-0.5j * angle * lam)) @ vec.conj().T
+    return apply_matrix(psi, mat, s.qubits, n)
+
+
+def _local_rotation(
+    psi: torch.Tensor, pauli: str, q: int, half: torch.Tensor, n: int
+) -> torch.Tensor:
+    """exp(-i·2·half·P/2) on qubit ``q`` through a (B, 2^q, 2, 2^(n-q-1)) view: no index gather."""
+    b = psi.shape[0]
+    v = psi.reshape(b, 2**q, 2, 2 ** (n - q - 1))
+    p0, p1 = v[:, :, 0], v[:, :, 1]
+    c, s = torch.cos(half), torch.sin(half)
+    if pauli == "X":  # [[c, -is], [-is, c]]
+        out = torch.stack([c * p0 - 1j * s * p1, c * p1 - 1j * s * p0], dim=2)
+    elif pauli == "Y":  # [[c, -s], [s, c]]
+        out = torch.stack([c * p0 - s * p1, s * p0 + c * p1], dim=2)
+    else:  # Z: diag(e^{-i half}, e^{i half})
+        e = torch.exp(-1j * half)
+        out = torch.stack([e * p0, e.conj() * p1], dim=2)
+    return out.reshape(b, 2**n)
+
+
+def apply_matrix(
+    psi: torch.Tensor, mat: torch.Tensor, qubits: tuple[int, ...], n: int
+) -> torch.Tensor:
+    """Apply a ``(2**k, 2**k)`` matrix on ``qubits`` (first listed most significant) to ``(B, 2**n)``."""
+    b, k = psi.shape[0], len(qubits)
+    t = psi.reshape((b,) + (2,) * n)
+    axes = [q + 1 for q in qubits]
+    t = torch.movedim(t, axes, list(range(n + 1 - k, n + 1)))
+    shape = t.shape
+    t = (t.reshape(-1, 2**k) @ mat.T).reshape(shape)
+    t = torch.movedim(t, list(range(n + 1 - k, n + 1)), axes)
+    return t.reshape(b, 2**n)
+
+
+def expectations(psi: torch.Tensor, obs, rdtype: torch.dtype) -> torch.Tensor:
+    """``(B, K)`` real expectations from the observable table."""
+    vals = [(psi.conj() * (psi if src is None else psi[:, src])) @ w for src, w in obs]
+    return torch.stack(vals).sum(0).real.to(rdtype)
+
+
+def _product_state(product, x: torch.Tensor, init: str, cd: torch.dtype) -> torch.Tensor:
+    """Kronecker product of single-qubit ``R_axis(scale·x_f)|init⟩`` computed directly."""
+    half = torch.stack([scale * x[:, f] / 2 for _, f, scale in product], dim=1)  # (B, n)
+    c, s = torch.cos(half).to(cd), torch.sin(half).to(cd)
+    if init == "zero":  # R|0>: X: (c, -i s); Y: (c, s); Z: (e^{-ia/2}, 0)
+        vecs = []
+        for q, (axis, _, _) in enumerate(product):
+            if axis == "X":
+                vecs.append(torch.stack([c[:, q], -1j * s[:, q]], -1))
+            elif axis == "Y":
+                vecs.append(torch.stack([c[:, q], s[:, q]], -1))
+            else:
+                vecs.append(torch.stack([c[:, q] - 1j * s[:, q], torch.zeros_like(c[:, q])], -1))
+    else:  # R|+>: X: e^{-ia/2}|+>; Y: ((c - s), (c + s))/√2; Z: (e^{-ia/2}, e^{ia/2})/√2
+        r = 2**-0.5
+        vecs = []
+        for q, (axis, _, _) in enumerate(product):
+            if axis == "X":
+                e = c[:, q] - 1j * s[:, q]
+                vecs.append(torch.stack([e * r, e * r], -1))
+            elif axis == "Y":
+                vecs.append(torch.stack([(c[:, q] - s[:, q]) * r, (c[:, q] + s[:, q]) * r], -1))
+            else:
+                vecs.append(
+                    torch.stack([(c[:, q] - 1j * s[:, q]) * r, (c[:, q] + 1j * s[:, q]) * r], -1)
+                )
+    psi = vecs[0]
+    for v in vecs[1:]:
+        psi = (psi[:, :, None] * v[:, None, :]).reshape(psi.shape[0], -1)
+    return psi
