@@ -121,25 +121,34 @@ _ROTATE = {"X": "Y", "Y": "Z", "Z": "X", "I": "I"}
 
 def control_ansatz(rep: Representation, *, layers: int, **kwargs) -> Circuit:
     """The matched non-equivariant control of ``equivariant_ansatz``: the same schedule, gates,
-    depth and parameter slots, but every other gate of an orbit has its Pauli letters rotated
-    (X→Y→Z→X), so the orbit no longer maps to itself under ``R(g)``."""
+    depth and parameter slots, but the Pauli letters of every other gate of an orbit are rotated
+    (X→Y→Z→X), so the orbit no longer maps to itself under ``R(g)``. Orbits of one gate (e.g. under
+    sign flips) are rotated in every other slot; a non-commuting orbit stays one exact generator
+    rotation whose every other term is rotated."""
     eq = equivariant_ansatz(rep, layers=layers, **kwargs)
+    sizes: dict[int, int] = {}
+    for op in eq.ops:
+        if isinstance(op, PauliRotation):
+            sizes[op.slot] = sizes.get(op.slot, 0) + 1
+
+    def rotate(label: str) -> str:
+        return "".join(_ROTATE[c] for c in label)
+
     ops: list[Op] = []
     count: dict[int, int] = {}
     for op in eq.ops:
         if isinstance(op, PauliRotation):
             k = count.get(op.slot, 0)
             count[op.slot] = k + 1
-            label = "".join(_ROTATE[c] for c in op.pauli) if k % 2 == 1 else op.pauli
-            ops.append(PauliRotation(label, op.slot, op.coeff))
+            flip = k % 2 == 1 or (sizes[op.slot] == 1 and op.slot % 2 == 1)
+            ops.append(PauliRotation(rotate(op.pauli) if flip else op.pauli, op.slot, op.coeff))
         elif isinstance(op, GeneratorRotation):
-            gen = op.generator
-            for j, (lab, c) in enumerate(gen.terms.items()):
-                ops.append(
-                    PauliRotation(
-                        "".join(_ROTATE[ch] for ch in lab) if j % 2 else lab, op.slot, float(c.real)
-                    )
-                )
+            terms = {
+                (rotate(lab) if j % 2 else lab): c.real
+                for j, (lab, c) in enumerate(op.generator.terms.items())
+            }
+            gen = PauliSum(terms, op.generator.n_qubits)
+            ops.append(GeneratorRotation(gen, op.slot, str(gen)))
         else:
             ops.append(op)
     return Circuit(eq.n_qubits, tuple(ops), eq.n_params, name=f"control[{rep.group.name}]x{layers}")

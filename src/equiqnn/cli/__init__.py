@@ -1,3 +1,5 @@
-"""equiqnn.cli (see ARCHITECTURE.md)."""
+"""The ``equiqnn`` command line: ``equiqnn run SPEC --out DIR [key=value ...]``."""
 
-__all__: list[str] = []
+from equiqnn.cli.main import main
+
+__all__ = ["main"]

@@ -1,3 +1,6 @@
-"""equiqnn.experiments (see ARCHITECTURE.md)."""
+"""Studies as data: validated YAML specs with overrides, cells, runs, tables, figures, reports."""
 
-__all__: list[str] = []
+from equiqnn.experiments.run import run_study
+from equiqnn.experiments.spec import ConfigError, StudySpec, apply_overrides, load_spec
+
+__all__ = ["ConfigError", "StudySpec", "apply_overrides", "load_spec", "run_study"]

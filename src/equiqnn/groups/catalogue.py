@@ -229,6 +229,17 @@ def direct_product(*groups: PermutationGroup) -> PermutationGroup:
             f"the groups do not form a direct product: the generated group has order {prod.order}, "
             f"not {expected}. Their elements must commute and intersect only in the identity."
         )
+    for i, a in enumerate(groups):
+        for b in groups[i + 1 :]:
+            for na, (pa, sa) in a.generators.items():
+                for nb, (pb, sb) in b.generators.items():
+                    if not (
+                        np.array_equal(pa[pb], pb[pa]) and np.array_equal(sa[pb] * sb, sb[pa] * sa)
+                    ):
+                        raise ValueError(
+                            f"the groups do not form a direct product: {na!r} of {a!r} and {nb!r} "
+                            f"of {b!r} do not commute. Direct products need commuting factors."
+                        )
     return prod
 
 

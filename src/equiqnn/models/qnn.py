@@ -41,6 +41,8 @@ class QNNClassifier(nn.Module):
 
     readout_mean: torch.Tensor
     readout_std: torch.Tensor
+    circuit: Circuit
+    ansatz: Circuit
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ kind up in this registry; the trained weights are then loaded from a ``state_dic
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
@@ -17,12 +17,13 @@ __all__ = ["register_model", "build_model", "registered_kinds"]
 _REGISTRY: dict[str, Callable[..., torch.nn.Module]] = {}
 
 
-def register_model(
-    kind: str,
-) -> Callable[[Callable[..., torch.nn.Module]], Callable[..., torch.nn.Module]]:
-    """Decorator registering a model factory (or class) under ``kind``."""
+F = TypeVar("F", bound=Callable[..., torch.nn.Module])
 
-    def deco(factory: Callable[..., torch.nn.Module]) -> Callable[..., torch.nn.Module]:
+
+def register_model(kind: str) -> Callable[[F], F]:
+    """Decorator registering a model factory (or class) under ``kind``; returns it unchanged."""
+
+    def deco(factory: F) -> F:
         if kind in _REGISTRY and _REGISTRY[kind] is not factory:
             raise ValueError(f"model kind {kind!r} is already registered.")
         _REGISTRY[kind] = factory

@@ -81,7 +81,7 @@ class Symmetrized(nn.Module):
     @property
     def n_classes(self) -> int:
         """Number of logits per sample (the base model's)."""
-        return int(self.base.n_classes)
+        return int(cast(Any, self.base).n_classes)
 
     @property
     def n_params(self) -> int:
@@ -118,7 +118,7 @@ class Symmetrized(nn.Module):
     def example_inputs(self, n: int, seed: int = 0) -> torch.Tensor:
         """Random inputs ``(n, *input_shape)`` from the base model (in [0, 1); signed groups [-1, 1))."""
         if hasattr(self.base, "example_inputs"):
-            return cast(torch.Tensor, self.base.example_inputs(n, seed=seed))
+            return cast(torch.Tensor, cast(Any, self.base).example_inputs(n, seed=seed))
         gen = torch.Generator().manual_seed(int(seed))
         x = torch.rand((n, *self.input_shape), generator=gen, dtype=torch.float64)
         return 2 * x - 1 if self.group.is_signed else x

@@ -10,8 +10,10 @@ from __future__ import annotations
 import torch
 
 from equiqnn.circuits import Circuit
+from equiqnn.sim.adjoint import AdjointExpectation, run_steps
+from equiqnn.sim.kernels import materialize
 from equiqnn.sim.memory import check_memory
-from equiqnn.sim.plan import Step, compile_circuit, observable_table
+from equiqnn.sim.plan import compile_circuit, observable_table
 from equiqnn.symmetry import PauliSum
 
 __all__ = ["StatevectorEngine", "complex_dtype"]
@@ -28,6 +30,9 @@ class StatevectorEngine:
         circuit: the circuit (encoding and ansatz); compiled once, cached per device and dtype.
         observables: ``K`` Hermitian Pauli sums.
         max_memory: bytes the engine may use; default 85 % of the memory available when it runs.
+        adjoint: differentiate the parameters by the adjoint method (no graph through the
+            circuit; memory independent of depth) when the inputs need no gradient; otherwise,
+            and with ``adjoint=False``, torch autograd.
 
     Call ``engine(params, inputs)`` with ``params`` ``(n_params,)`` real and ``inputs`` either features
     ``(B, n_features)`` (angle encodings) or amplitude vectors ``(B, 2**n)`` (``initial="amplitude"``);
@@ -37,13 +42,19 @@ class StatevectorEngine:
     name = "statevector"
 
     def __init__(
-        self, circuit: Circuit, observables: list[PauliSum], *, max_memory: int | None = None
+        self,
+        circuit: Circuit,
+        observables: list[PauliSum],
+        *,
+        max_memory: int | None = None,
+        adjoint: bool = True,
     ):
         self.circuit = circuit
         self.observables = list(observables)
         if not self.observables:
             raise ValueError("need at least one observable.")
         self.max_memory = max_memory
+        self.adjoint = adjoint
         self._steps, self._product = compile_circuit(circuit)
         self._obs = observable_table(self.observables, circuit.n_qubits)
         self._cache: dict[tuple[torch.device, torch.dtype], tuple] = {}
@@ -64,26 +75,14 @@ class StatevectorEngine:
     def _materialize(self, device: torch.device, cdtype: torch.dtype) -> tuple:
         key = (device, cdtype)
         if key not in self._cache:
-
-            def t(a, dtype=cdtype):
-                return None if a is None else torch.as_tensor(a, device=device, dtype=dtype)
-
-            steps = []
-            for s in self._steps:
-                steps.append(
-                    (
-                        s,
-                        t(s.src, torch.long),
-                        t(s.phase),
-                        t(s.matrix),
-                        t(
-                            s.eigvals,
-                            torch.float64 if cdtype == torch.complex128 else torch.float32,
-                        ),
-                        t(s.eigvecs),
-                    )
+            steps = [materialize(s, device, cdtype) for s in self._steps]
+            obs = [
+                (
+                    None if src is None else torch.as_tensor(src, device=device),
+                    torch.as_tensor(w, device=device, dtype=cdtype),
                 )
-            obs = [(t(src, torch.long), t(w)) for src, w in self._obs]
+                for src, w in self._obs
+            ]
             self._cache[key] = (steps, obs)
         return self._cache[key]
 
@@ -128,7 +127,9 @@ class StatevectorEngine:
         cd = complex_dtype(rdtype)
         check_memory(
             self.estimate_memory(
-                batch, torch.empty(0, dtype=cd).element_size(), grad=torch.is_grad_enabled()
+                batch,
+                torch.empty(0, dtype=cd).element_size(),
+                grad=torch.is_grad_enabled() and (not self.adjoint or inputs.requires_grad),
             ),
             self.max_memory,
             device,
@@ -138,67 +139,11 @@ class StatevectorEngine:
         steps, obs = self._materialize(device, cd)
         psi = self.initial_state(inputs, batch, rdtype, device)
         x = inputs.to(rdtype)
-        for s, src, phase, mat, lam, vec in steps:
-            psi = _apply(psi, s, src, phase, mat, lam, vec, params, x, self.n_qubits)
+        use_adjoint = self.adjoint and not inputs.requires_grad and params.requires_grad
+        if use_adjoint and torch.is_grad_enabled():
+            return AdjointExpectation.apply(params, psi.detach(), x, steps, obs, self.n_qubits)
+        psi = run_steps(psi, steps, params, x, self.n_qubits)
         return expectations(psi, obs, rdtype)
-
-
-def _rot(psi, src, phase, half):
-    """cos(half) ψ − i sin(half) Pψ; ``half`` scalar or (B, 1)."""
-    moved = psi if src is None else psi[:, src]
-    return torch.cos(half) * psi - 1j * torch.sin(half) * (phase * moved)
-
-
-def _apply(psi, s: Step, src, phase, mat, lam, vec, params, x, n):
-    if s.kind == "rot":
-        return _rot(psi, src, phase, (s.coeff * params[s.slot] / 2).to(psi.real.dtype))
-    if s.kind == "diag":
-        return psi * torch.exp(-0.5j * params[s.slot].to(psi.real.dtype) * phase.real)
-    if s.kind == "local":
-        return _local_rotation(
-            psi, s.pauli, s.qubits[0], (s.coeff * params[s.slot] / 2).to(psi.real.dtype), n
-        )
-    if s.kind == "data":
-        return _rot(psi, src, phase, (s.coeff * x[:, s.feature : s.feature + 1] / 2))
-    if s.kind == "mono":
-        return phase * psi[:, src]
-    # dense block on s.qubits
-    if mat is None:
-        angle = params[s.slot].to(lam.dtype)
-        mat = (vec * torch.exp(-0.5j * angle * lam)) @ vec.conj().T
-    return apply_matrix(psi, mat, s.qubits, n)
-
-
-def _local_rotation(
-    psi: torch.Tensor, pauli: str, q: int, half: torch.Tensor, n: int
-) -> torch.Tensor:
-    """exp(-i·2·half·P/2) on qubit ``q`` through a (B, 2^q, 2, 2^(n-q-1)) view: no index gather."""
-    b = psi.shape[0]
-    v = psi.reshape(b, 2**q, 2, 2 ** (n - q - 1))
-    p0, p1 = v[:, :, 0], v[:, :, 1]
-    c, s = torch.cos(half), torch.sin(half)
-    if pauli == "X":  # [[c, -is], [-is, c]]
-        out = torch.stack([c * p0 - 1j * s * p1, c * p1 - 1j * s * p0], dim=2)
-    elif pauli == "Y":  # [[c, -s], [s, c]]
-        out = torch.stack([c * p0 - s * p1, s * p0 + c * p1], dim=2)
-    else:  # Z: diag(e^{-i half}, e^{i half})
-        e = torch.exp(-1j * half)
-        out = torch.stack([e * p0, e.conj() * p1], dim=2)
-    return out.reshape(b, 2**n)
-
-
-def apply_matrix(
-    psi: torch.Tensor, mat: torch.Tensor, qubits: tuple[int, ...], n: int
-) -> torch.Tensor:
-    """Apply a ``(2**k, 2**k)`` matrix on ``qubits`` (first listed most significant) to ``(B, 2**n)``."""
-    b, k = psi.shape[0], len(qubits)
-    t = psi.reshape((b,) + (2,) * n)
-    axes = [q + 1 for q in qubits]
-    t = torch.movedim(t, axes, list(range(n + 1 - k, n + 1)))
-    shape = t.shape
-    t = (t.reshape(-1, 2**k) @ mat.T).reshape(shape)
-    t = torch.movedim(t, list(range(n + 1 - k, n + 1)), axes)
-    return t.reshape(b, 2**n)
 
 
 def expectations(psi: torch.Tensor, obs, rdtype: torch.dtype) -> torch.Tensor:

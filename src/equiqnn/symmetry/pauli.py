@@ -250,7 +250,7 @@ class PauliSum:
         parts = []
         for i, (k, v) in enumerate(self.terms.items()):
             if abs(v.imag) > 0:
-                coef, sign = repr(v), "+"
+                coef, sign = f"({repr(v).strip('()')})", "+"  # always parenthesized
             else:
                 sign, coef = ("-" if v.real < 0 else "+"), repr(abs(v.real))
             parts.append(

@@ -1,0 +1,52 @@
+"""The main job end to end at a tiny size: table, results.csv, figure and report from one command."""
+
+import csv
+from pathlib import Path
+
+from equiqnn.cli import main
+from equiqnn.experiments.outputs import read_csv, summarize
+
+QUICKSTART = str(Path(__file__).resolve().parents[2] / "configs" / "quickstart.yaml")
+
+
+def test_run_writes_results_figure_and_report(tmp_path, capsys):
+    out = tmp_path / "qs"
+    code = main(
+        [
+            "run",
+            QUICKSTART,
+            "--out",
+            str(out),
+            "--quiet",
+            "--smoke",
+            "models=[invariant,control,logistic]",
+            "data.n_val=20",
+            "data.n_test=20",
+            "train.epochs=1",
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "| invariant QNN | 20 |" in printed and "orbit test acc" in printed
+    rows = list(csv.DictReader((out / "results.csv").read_text().splitlines()))
+    assert [r["model"] for r in rows] == ["invariant", "control", "logistic"]
+    inv = rows[0]
+    assert float(inv["test_acc"]) == float(inv["orbit_acc"])  # invariant: orbit accuracy = clean
+    assert float(inv["max_output_deviation"]) < 1e-4
+    assert (out / "accuracy_vs_n.png").stat().st_size > 1000
+    report = (out / "report.md").read_text()
+    assert "Regenerate: `equiqnn" in report and "| model | N |" in report
+    assert summarize(read_csv(out / "results.csv"))[0]["seeds"] == 1
+
+
+def test_unknown_key_fails_before_any_work(tmp_path, capsys):
+    code = main(["run", QUICKSTART, "--out", str(tmp_path / "x"), "train.epoch=2"])
+    assert code == 2
+    assert "did you mean 'epochs'" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_check_prints_reports(capsys):
+    assert main(["check", "--side", "4"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("InvarianceReport") == 4
