@@ -136,9 +136,19 @@ def test_register_state_is_the_state_of_its_circuit(frame, premap):
     x = _inputs((8, 8), signed=False)
     circ = enc.circuit()
     assert circ.initial == "amplitude" and circ.n_params == 0
-    assert circ.gate_count == (6 if frame == "Z" else 0)
+    assert circ.gate_count == 0  # the Z frame's Hadamards are part of the state preparation
     ref = dense_states(circ, torch.zeros(0, dtype=torch.float64), torch.as_tensor(enc.prepare(x)))
     np.testing.assert_allclose(enc.state(x), ref.numpy(), atol=1e-13)
+
+
+def test_z_frame_prepares_the_hadamard_transform_of_the_x_frame_state():
+    x = _inputs((4, 4), signed=False)
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    h4 = np.kron(np.kron(h, h), np.kron(h, h))
+    for premap in (False, True):
+        psi_x = RegisterAmplitude(4, "X", premap).prepare(x)
+        psi_z = RegisterAmplitude(4, "Z", premap).prepare(x)
+        np.testing.assert_allclose(psi_z, psi_x @ h4.T, atol=1e-15)
 
 
 def test_register_amplitudes_are_the_normalized_pixels_row_major():
@@ -231,7 +241,7 @@ def test_register_encoding_of_a_partial_sign_flip_is_refused():
 
 
 def test_premapped_register_encoding_of_a_whole_image_sign_flip_is_refused():
-    with pytest.raises(ValueError, match=r"element 'flip'"):
+    with pytest.raises(ValueError, match=r"element 'flip'.*premap .* is not odd.*premap=False"):
         RegisterAmplitude(4, premap=True).representation(sign_flip((4, 4)))
 
 

@@ -140,7 +140,8 @@ def test_hardware_efficient_ansatz_matches_a_parameter_budget_by_reusing_slots()
     assert c.n_params == 3
     slots = [op.slot for op in c.ops if isinstance(op, PauliRotation)]
     assert slots == [k % 3 for k in range(8)]
-    assert hardware_efficient_ansatz(4, layers=2, n_params=100).n_params == 8
+    big = hardware_efficient_ansatz(4, layers=2, n_params=100)  # layers added to fit the budget
+    assert big.n_params == 100 and big.gate_count == 25 * (4 + 3)
     with pytest.raises(ValueError, match=r"n_params must be >= 1"):
         hardware_efficient_ansatz(4, layers=2, n_params=0)
 
@@ -149,3 +150,9 @@ def test_hardware_efficient_ansatz_matches_a_parameter_budget_by_reusing_slots()
 def test_layers_must_be_a_positive_integer(layers):
     with pytest.raises(ValueError, match=r"layers must be an integer >= 1"):
         hardware_efficient_ansatz(3, layers=layers)
+
+
+@pytest.mark.parametrize("initial", ["zero", "amplitude"])
+def test_a_data_rotation_in_a_circuit_without_features_is_refused(initial):
+    with pytest.raises(ValueError, match=r"feature"):
+        Circuit(1, (DataRotation("Y", 0, 0),), 0, initial, 0)

@@ -28,6 +28,7 @@ def test_run_writes_results_figure_and_report(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "| invariant QNN | 20 |" in printed and "orbit test acc" in printed
+    assert "0 of 3 cells already in" in printed and (out / "results.sqlite").is_file()
     rows = list(csv.DictReader((out / "results.csv").read_text().splitlines()))
     assert [r["model"] for r in rows] == ["invariant", "control", "logistic"]
     inv = rows[0]

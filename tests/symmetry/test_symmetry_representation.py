@@ -68,6 +68,11 @@ def rep(request) -> Representation:
     return enc.representation(group)
 
 
+def _mm(*mats: np.ndarray) -> np.ndarray:
+    """Matrix product without BLAS threads (einsum loops): steady timings on a loaded machine."""
+    return reduce(lambda a, b: np.einsum("ij,jk->ik", a, b), mats)
+
+
 def _phase_between(a: np.ndarray, b: np.ndarray) -> complex:
     """``c`` with ``a ≈ c·b`` read off the largest entry of ``b``."""
     k = np.unravel_index(np.argmax(np.abs(b)), b.shape)
@@ -96,13 +101,13 @@ def test_monomial_conjugation_helper_agrees_with_matrix_products(rep):
     m = np.random.default_rng(4).normal(size=(2**rep.n_qubits,) * 2)
     for g in range(rep.order):
         r = rep.matrix(g)
-        np.testing.assert_allclose(_conjugated(rep, g, m), r @ m @ r.conj().T, atol=1e-13)
+        np.testing.assert_allclose(_conjugated(rep, g, m), _mm(r, m, r.conj().T), atol=1e-13)
 
 
 def test_matrix_is_the_qubit_permutation_times_the_pauli_string(rep):
     for g in range(rep.order):
         sigma = rep.qubit_perms[g]
-        expected = _qubit_permutation_matrix(sigma) @ PauliString(rep.paulis[g]).matrix()
+        expected = _mm(_qubit_permutation_matrix(sigma), PauliString(rep.paulis[g]).matrix())
         np.testing.assert_allclose(rep.matrix(g), expected, atol=0)
 
 
@@ -117,7 +122,7 @@ def test_representation_is_a_homomorphism_up_to_a_phase(rep):
     mats = [rep.matrix(g) for g in range(rep.order)]
     for a in range(rep.order):
         for b in range(rep.order):
-            lhs = mats[a] @ mats[b]
+            lhs = _mm(mats[a], mats[b])
             rhs = mats[rep.group.compose(a, b)]
             c = _phase_between(lhs, rhs)
             assert abs(abs(c) - 1) < 1e-12
@@ -127,7 +132,7 @@ def test_representation_is_a_homomorphism_up_to_a_phase(rep):
 def test_matrices_are_unitary_monomials(rep):
     for g in range(rep.order):
         m = rep.matrix(g)
-        np.testing.assert_allclose(m @ m.conj().T, np.eye(m.shape[0]), atol=1e-14)
+        np.testing.assert_allclose(_mm(m, m.conj().T), np.eye(m.shape[0]), atol=1e-14)
         assert np.all(np.count_nonzero(m, axis=1) == 1)
 
 
@@ -136,7 +141,7 @@ def test_apply_and_basis_action_agree_with_the_matrix(rep):
     dim = 2**rep.n_qubits
     psi = rng.normal(size=(3, dim)) + 1j * rng.normal(size=(3, dim))
     for g in range(rep.order):
-        np.testing.assert_allclose(rep.apply(g, psi), psi @ rep.matrix(g).T, atol=1e-14)
+        np.testing.assert_allclose(rep.apply(g, psi), _mm(psi, rep.matrix(g).T), atol=1e-14)
         src, phase = rep.basis_action(g)
         assert sorted(src.tolist()) == list(range(dim))
         np.testing.assert_allclose(np.abs(phase), 1, atol=1e-15)
@@ -152,7 +157,7 @@ def test_conjugate_agrees_with_matrix_conjugation(rep):
             sign, image = rep.conjugate(g, label)
             assert sign in (1, -1)
             np.testing.assert_allclose(
-                m @ PauliString(label).matrix() @ m.conj().T,
+                _mm(m, PauliString(label).matrix(), m.conj().T),
                 sign * PauliString(image).matrix(),
                 atol=1e-13,
             )
@@ -164,7 +169,7 @@ def test_conjugate_sum_agrees_with_matrix_conjugation(rep):
     for g in range(rep.order):
         m = rep.matrix(g)
         np.testing.assert_allclose(
-            rep.conjugate_sum(g, op).matrix(), m @ op.matrix() @ m.conj().T, atol=1e-13
+            rep.conjugate_sum(g, op).matrix(), _mm(m, op.matrix(), m.conj().T), atol=1e-13
         )
 
 
@@ -296,7 +301,7 @@ def test_large_invariant_observables_commute_with_the_representation_on_states(f
         assert is_invariant_operator(o, rep)
         for g in range(rep.order):
             np.testing.assert_allclose(
-                rep.apply(g, psi @ mo.T), rep.apply(g, psi) @ mo.T, atol=1e-12
+                rep.apply(g, _mm(psi, mo.T)), _mm(rep.apply(g, psi), mo.T), atol=1e-12
             )
 
 
@@ -336,3 +341,24 @@ def test_kron_convention_of_the_dense_helper():
     a, b, c = (np.random.default_rng(k).normal(size=2) for k in range(3))
     state = reduce(np.kron, [a, b, c])
     np.testing.assert_allclose(_qubit_permutation_matrix(sigma) @ state, reduce(np.kron, [c, a, b]))
+
+
+def test_matrix_and_conjugation_are_right_for_pauli_parts_with_y():
+    """A hand-made representation (not a homomorphism) exercising Y phases in ``S(g)``."""
+    group = cyclic(3)
+    rep = Representation(group, group.perms, ["YXZ", "IYY", "ZZY"])
+    rng = np.random.default_rng(5)
+    for g in range(3):
+        m = rep.matrix(g)
+        expected = _mm(
+            _qubit_permutation_matrix(rep.qubit_perms[g]), PauliString(rep.paulis[g]).matrix()
+        )
+        np.testing.assert_allclose(m, expected, atol=0)
+        for _ in range(6):
+            label = "".join(rng.choice(list("IXYZ"), size=3))
+            sign, image = rep.conjugate(g, label)
+            np.testing.assert_allclose(
+                _mm(m, PauliString(label).matrix(), m.conj().T),
+                sign * PauliString(image).matrix(),
+                atol=1e-13,
+            )

@@ -227,14 +227,15 @@ def hardware_efficient_ansatz(
     Args:
         n_qubits: number of qubits.
         layers: repetitions, >= 1.
-        n_params: if given, match this parameter count: RY gates beyond it reuse slots cyclically,
-            fewer layers' worth is never produced (the chain keeps ``layers`` layers).
+        n_params: match this parameter count exactly. Fewer than ``n_qubits·layers``: the RY gates
+            reuse slots cyclically. More: layers are added until every slot has a gate, so the
+            circuit has ``max(layers, ⌈n_params / n_qubits⌉)`` layers.
     """
     layers = _check_layers(layers)
-    total = n_qubits * layers
-    budget = total if n_params is None else int(n_params)
+    budget = n_qubits * layers if n_params is None else int(n_params)
     if budget < 1:
         raise ValueError(f"n_params must be >= 1; got {n_params}.")
+    layers = max(layers, -(-budget // n_qubits))
     ops: list[Op] = []
     k = 0
     for layer in range(layers):
@@ -244,4 +245,4 @@ def hardware_efficient_ansatz(
         for q in range(n_qubits - 1):
             ops.append(FixedGate("CNOT", (q, q + 1)))
         ops.append(Barrier(f"layer {layer}"))
-    return Circuit(n_qubits, tuple(ops), min(budget, total), name=f"hardware-efficient x{layers}")
+    return Circuit(n_qubits, tuple(ops), budget, name=f"hardware-efficient x{layers}")

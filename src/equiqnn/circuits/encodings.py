@@ -18,11 +18,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from equiqnn.circuits.ir import Circuit, DataRotation, FixedGate
+from equiqnn.circuits.ir import Barrier, Circuit, DataRotation, Op
 from equiqnn.groups import PermutationGroup
 from equiqnn.symmetry import PAULI_MATRICES, Representation
 
-__all__ = ["Encoding", "AngleEncoding", "RegisterAmplitude", "check_encoding_equivariance"]
+__all__ = [
+    "Encoding",
+    "AngleEncoding",
+    "RegisterAmplitude",
+    "check_encoding_equivariance",
+    "hadamard_transform",
+]
 
 _PLUS = np.array([1, 1], dtype=np.complex128) / np.sqrt(2)
 _ZERO = np.array([1, 0], dtype=np.complex128)
@@ -97,7 +103,10 @@ class AngleEncoding(Encoding):
         self.initial = init
 
     def circuit(self) -> Circuit:
-        ops = tuple(DataRotation(self.axis, q, q, self.scale) for q in range(self.n_qubits))
+        ops: tuple[Op, ...] = tuple(
+            DataRotation(self.axis, q, q, self.scale) for q in range(self.n_qubits)
+        )
+        ops += (Barrier("encoding"),)  # the encoding is a layer for placement="layer" noise
         return Circuit(self.n_qubits, ops, 0, self.init, self.n_qubits, f"R{self.axis} encoding")
 
     def prepare(self, x: Any) -> Any:
@@ -147,8 +156,8 @@ class RegisterAmplitude(Encoding):
 
     Args:
         side: image side, a power of two ≥ 2.
-        frame: ``"X"`` (flips act as X-strings) or ``"Z"`` (a Hadamard on every qubit after loading;
-            flips act as Z-strings).
+        frame: ``"X"`` (flips act as X-strings) or ``"Z"`` (the loaded state is ``H^{⊗n}ψ``: a
+            Hadamard on every qubit, part of state preparation; flips act as Z-strings).
         premap: apply ``sin(π/2·(2x−1))`` to pixels in [0, 1] before normalizing (Chang et al.,
             IEEE QCE 2023).
     """
@@ -173,7 +182,9 @@ class RegisterAmplitude(Encoding):
         self.initial = "amplitude"
 
     def circuit(self) -> Circuit:
-        ops = tuple(FixedGate("H", (q,)) for q in range(self.n_qubits)) if self.frame == "Z" else ()
+        # the Z-frame's Hadamards are part of the state preparation (see ``prepare``), so noise
+        # placed after state preparation acts where R(g) is already made of Z-strings
+        ops = (Barrier("encoding"),)
         return Circuit(self.n_qubits, ops, 0, "amplitude", 0, f"register {self.frame}-frame")
 
     def prepare(self, x: Any) -> Any:
@@ -190,7 +201,8 @@ class RegisterAmplitude(Encoding):
                 f"{zero_idx[:5]} are all zero{' after the premap' if self.premap else ''}. Drop them "
                 "or shift the pixel values."
             )
-        return flat / norms[:, None]
+        psi = flat / norms[:, None]
+        return hadamard_transform(psi, self.n_qubits) if self.frame == "Z" else psi
 
     def representation(self, group: PermutationGroup) -> Representation:
         if group.shape != self.input_shape:
@@ -201,7 +213,13 @@ class RegisterAmplitude(Encoding):
         letter = "X" if self.frame == "X" else "Z"
         for k in range(group.order):
             pixel_perm, sign = group.perms[k], group.signs[k]
-            if not (np.all(sign == 1) or (np.all(sign == -1) and not self.premap)):
+            if np.all(sign == -1) and self.premap:
+                raise ValueError(
+                    f"element {group.names[k]!r} of {group!r} flips the sign of the image, but the "
+                    "premap sin(π/2·(2x−1)) is not odd, so the encoding cannot be equivariant. "
+                    "Use premap=False for sign-flip groups."
+                )
+            if not (np.all(sign == 1) or np.all(sign == -1)):
                 raise ValueError(
                     f"element {group.names[k]!r} of {group!r} flips the sign of some pixels only; "
                     "amplitude encoding maps only whole-image sign flips to a global phase."
@@ -224,8 +242,13 @@ class RegisterAmplitude(Encoding):
         return Representation(group, np.array(perms), paulis, label=label)
 
     def state(self, x: np.ndarray) -> np.ndarray:
-        psi = np.asarray(self.prepare(np.asarray(x, dtype=np.float64))).astype(np.complex128)
-        if self.frame == "Z":
+        x = np.asarray(x, dtype=np.float64)
+        self.check_input(x)
+        flat = x.reshape(x.shape[0], -1)
+        if self.premap:
+            flat = np.sin(np.pi / 2 * (2 * flat - 1))
+        psi = (flat / np.linalg.norm(flat, axis=1, keepdims=True)).astype(np.complex128)
+        if self.frame == "Z":  # independent of hadamard_transform: explicit H on every qubit
             b = psi.shape[0]
             psi = psi.reshape((b,) + (2,) * self.n_qubits)
             h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
@@ -239,6 +262,19 @@ class RegisterAmplitude(Encoding):
 
     def __repr__(self) -> str:
         return f"RegisterAmplitude({self.side}x{self.side} -> {self.n_qubits} qubits, frame={self.frame})"
+
+
+def hadamard_transform(psi: Any, n: int) -> Any:
+    """``H^{⊗n} ψ`` for real or complex ``(B, 2**n)`` numpy arrays or torch tensors (fast
+    Walsh–Hadamard butterflies, normalized)."""
+    b = psi.shape[0]
+    out = psi
+    for q in range(n):
+        v = out.reshape(b, 2**q, 2, 2 ** (n - q - 1))
+        a, c = v[:, :, 0], v[:, :, 1]
+        stack = torch.stack if isinstance(psi, torch.Tensor) else np.stack
+        out = stack([a + c, a - c], 2).reshape(b, 2**n)
+    return out / 2 ** (n / 2)
 
 
 def _bit_affine(perm: np.ndarray, n: int) -> tuple[np.ndarray | None, int]:

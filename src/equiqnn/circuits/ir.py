@@ -184,9 +184,12 @@ def _validate_op(op: Op, n: int, n_params: int, n_features: int) -> None:
     if isinstance(op, DataRotation):
         if op.axis not in ("X", "Y", "Z"):
             raise ValueError(f"DataRotation axis must be 'X', 'Y' or 'Z'; got {op.axis!r}.")
-        if not 0 <= op.feature < max(n_features, 1) or not 0 <= op.qubit < n:
+        if not 0 <= op.qubit < n:
+            raise ValueError(f"DataRotation on qubit {op.qubit}: out of range for {n} qubits.")
+        if not 0 <= op.feature < n_features:
             raise ValueError(
-                f"DataRotation reads feature {op.feature} on qubit {op.qubit}: out of range."
+                f"DataRotation reads feature {op.feature} on qubit {op.qubit}, but the circuit reads {n_features} "
+                "features (amplitude circuits read none): set n_features, or drop the rotation."
             )
     if isinstance(op, FixedGate):
         if op.name not in FIXED_GATES:

@@ -1,4 +1,5 @@
-"""``equiqnn run SPEC --out DIR [--smoke] [key=value ...]`` and ``equiqnn check``."""
+"""``equiqnn run SPEC --out DIR [--smoke] [--fresh] [key=value ...]``, ``equiqnn export DIR
+--csv FILE | --parquet FILE`` and ``equiqnn check``."""
 
 from __future__ import annotations
 
@@ -23,12 +24,45 @@ def _run(args: argparse.Namespace) -> int:
         else "equiqnn run"
     )
     result = run_study(
-        spec, args.out, command=command, progress=not args.quiet, workers=args.workers
+        spec,
+        args.out,
+        command=command,
+        progress=not args.quiet,
+        workers=args.workers,
+        fresh=args.fresh,
+        notify=lambda line: print(line, flush=True),
     )
     print(result["table"])
     print(
-        f"\nwrote {args.out}/results.csv, accuracy_vs_n.png, report.md in {result['seconds']:.0f} s"
+        f"\nwrote {args.out}/results.csv, accuracy_vs_n.png, report.md in {result['seconds']:.0f} s "
+        f"({result['computed']} cells computed, {result['skipped']} reused from "
+        f"{result['store'].name})"
     )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from equiqnn.experiments.store import ResultStore
+
+    if not args.csv and not args.parquet:
+        print("export: give --csv FILE and/or --parquet FILE.", file=sys.stderr)
+        return 2
+    try:
+        store = ResultStore(args.dir, create=False)
+    except FileNotFoundError as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return 2
+    with store:
+        if args.csv:
+            n = store.export_csv(args.csv)
+            print(f"wrote {n} rows to {args.csv}")
+        if args.parquet:
+            try:
+                n = store.export_parquet(args.parquet)
+            except ImportError as exc:
+                print(f"export: {exc}", file=sys.stderr)
+                return 2
+            print(f"wrote {n} rows to {args.parquet}")
     return 0
 
 
@@ -50,12 +84,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
-        "run", help="run a study spec (YAML) and write results, a figure and a report"
+        "run",
+        help="run a study spec (YAML) and write results, a figure and a report; cells already in "
+        "DIR/results.sqlite are skipped",
     )
     run.add_argument("spec", help="path to a study YAML, e.g. configs/quickstart.yaml")
     run.add_argument("--out", required=True, help="output directory")
     run.add_argument("--smoke", action="store_true", help="apply the spec's smoke-size overrides")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--fresh",
+        action="store_true",
+        help="recompute every cell and overwrite its row in DIR/results.sqlite",
+    )
     run.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: up to 2)"
     )
@@ -63,6 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         "overrides", nargs="*", help="dotted overrides such as train.epochs=20 data.n_train=20,40"
     )
     run.set_defaults(func=_run)
+    export = sub.add_parser(
+        "export", help="export the result store DIR/results.sqlite as CSV and/or Parquet"
+    )
+    export.add_argument("dir", help="a study output directory (or its results.sqlite)")
+    export.add_argument("--csv", metavar="FILE", help="write every stored cell as CSV")
+    export.add_argument(
+        "--parquet", metavar="FILE", help="write every stored cell as Parquet (pandas, pyarrow)"
+    )
+    export.set_defaults(func=_export)
     check = sub.add_parser(
         "check", help="print invariance reports of the invariant model and its control"
     )

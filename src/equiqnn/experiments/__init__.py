@@ -2,5 +2,6 @@
 
 from equiqnn.experiments.run import run_study
 from equiqnn.experiments.spec import ConfigError, StudySpec, apply_overrides, load_spec
+from equiqnn.experiments.store import ResultStore
 
-__all__ = ["ConfigError", "StudySpec", "apply_overrides", "load_spec", "run_study"]
+__all__ = ["ResultStore", "ConfigError", "StudySpec", "apply_overrides", "load_spec", "run_study"]

@@ -178,4 +178,5 @@ def run_cell(cell: Cell, spec: StudySpec, pool: Pool) -> dict[str, Any]:
         "n_params": int(getattr(model, "n_params", 0)),
         "gate_count": getattr(model, "gate_count", None),
         "seconds": time.perf_counter() - t0,
+        "history": result.history,  # moved into the store by the executor, not into results.csv
     }

@@ -1,17 +1,19 @@
-"""Run a study: expand cells, train them (with a progress bar), write results, table, figure, report."""
+"""Run a study: expand cells, skip the ones already stored, train the rest (with a progress bar),
+store each as it finishes, then write results, table, figure and report from the store."""
 
 from __future__ import annotations
 
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from equiqnn.experiments.cells import expand_cells
-from equiqnn.experiments.executor import run_cells
+from equiqnn.experiments.cells import Cell, expand_cells
+from equiqnn.experiments.executor import default_workers, run_cells
 from equiqnn.experiments.outputs import (
     format_table,
     plot_accuracy_vs_n,
@@ -20,10 +22,54 @@ from equiqnn.experiments.outputs import (
     write_report,
 )
 from equiqnn.experiments.spec import StudySpec
+from equiqnn.experiments.store import STORE_NAME, ResultStore, cell_config, cell_key
 
 __all__ = ["run_study"]
 
 log = logging.getLogger(__name__)
+
+
+def _duration(seconds: float) -> str:
+    s = max(0, round(seconds))
+    return (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
+
+
+class _Progress:
+    """Cells done / running / left and an estimate of the time remaining, on a tqdm bar."""
+
+    def __init__(self, name: str, total: int, skipped: int, workers: int, enabled: bool) -> None:
+        self.total, self.done, self.computed = total, skipped, 0
+        self.workers = workers
+        self.t0 = time.perf_counter()
+        self.bar = tqdm(total=total, initial=skipped, desc=name, unit="cell", disable=not enabled)
+        self._show("")
+        self.bar.refresh()
+
+    def status(self) -> str:
+        """``done D/T, running R, left L[, ~M:SS to go]`` (the estimate from this run's rate)."""
+        pending = self.total - self.done
+        running = min(self.workers, pending)
+        text = f"done {self.done}/{self.total}, running {running}, left {pending - running}"
+        if self.computed and pending:
+            rate = self.computed / (time.perf_counter() - self.t0)  # cells per second, all workers
+            text += f", ~{_duration(pending / rate)} to go"
+        return text
+
+    def _show(self, last: str) -> None:
+        self.bar.set_postfix_str(f"{self.status()}{'; ' + last if last else ''}", refresh=False)
+
+    def update(self, cell: Cell, row: dict[str, Any]) -> None:
+        self.done += 1
+        self.computed += 1
+        acc = row.get("test_acc")
+        last = f"{cell.key} test={acc:.3f}" if isinstance(acc, float) else cell.key
+        self._show(last)
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def run_study(
@@ -33,21 +79,55 @@ def run_study(
     command: str = "",
     progress: bool = True,
     workers: int | None = None,
+    fresh: bool = False,
+    notify: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Train and evaluate every cell of ``spec``; write ``results.csv``, ``accuracy_vs_n.png`` and
-    ``report.md`` into ``out``. Returns ``{"rows", "summary", "table", "seconds"}``."""
+    """Train and evaluate every cell of ``spec`` not yet in ``out/results.sqlite``; store each cell
+    as it finishes; write ``results.csv``, ``accuracy_vs_n.png`` and ``report.md`` into ``out``
+    from the stored rows of this spec's cells (in cell order).
+
+    Args:
+        fresh: recompute every cell and overwrite its stored row.
+        notify: called with one line saying how many cells are skipped and how many run.
+
+    Returns ``{"rows", "summary", "table", "seconds", "skipped", "computed", "store"}``.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     cells = expand_cells(spec)
-    bar = tqdm(total=len(cells), desc=spec.name, unit="cell", disable=not progress)
+    configs = {c: cell_config(spec, c) for c in cells}
+    keys = [cell_key(spec, c) for c in cells]
+    n_workers = default_workers() if workers is None else int(workers)
+    with ResultStore(out / STORE_NAME) as store:
+        done = set() if fresh else store.done_keys()
+        todo = [c for c, k in zip(cells, keys, strict=True) if k not in done]
+        skipped = len(cells) - len(todo)
+        line = (
+            f"{skipped} of {len(cells)} cells already in {store.path}, skipped; running {len(todo)}."
+            if not fresh
+            else f"--fresh: recomputing all {len(cells)} cells into {store.path}."
+        )
+        log.info(line)
+        if notify:
+            notify(line)
+        bar = _Progress(spec.name, len(cells), skipped, min(n_workers, max(1, len(todo))), progress)
 
-    def done(cell, row):
-        bar.set_postfix_str(f"{cell.key} test={row['test_acc']:.3f}")
-        bar.update()
+        def on_done(cell: Cell, row: dict[str, Any], history: list[dict[str, Any]]) -> None:
+            store.put(cell, row, configs[cell], history, replace=fresh)
+            bar.update(cell, row)
 
-    rows = run_cells(cells, spec, workers=workers, on_done=done)
-    bar.close()
+        try:
+            if todo:
+                run_cells(todo, spec, workers=workers, on_done=on_done)
+        finally:
+            bar.close()
+        rows = store.metrics(keys)
+    if len(rows) != len(cells):
+        raise RuntimeError(
+            f"the store {out / STORE_NAME} holds {len(rows)} of this spec's {len(cells)} cells "
+            "after the run; rerun the same command to fill the gaps."
+        )
     write_csv(rows, out / "results.csv")
     summary = summarize(rows)
     table = format_table(summary)
@@ -55,13 +135,24 @@ def run_study(
         summary, out / "accuracy_vs_n.png", f"{spec.name}: digits {spec.data.classes}, D4"
     )
     seconds = time.perf_counter() - t0
+    cell_seconds = sum(float(r.get("seconds") or 0.0) for r in rows)
     notes = (
         f"Data: scikit-learn digits, classes {spec.data.classes}, {spec.data.side}x{spec.data.side}; "
         f"validation {spec.data.n_val}, test {spec.data.n_test} images (fixed). QNNs: "
         f"{spec.qnn.encoding} encoding, frame {spec.qnn.frame}, {spec.qnn.layers} layers, lr "
         f"{spec.train.lr}; classical lr {spec.train.classical_lr}; up to {spec.train.epochs} epochs, "
-        f"patience {spec.train.patience}."
+        f"patience {spec.train.patience}.\n\n"
+        f"Cells: {len(cells)} ({skipped} reused from `{STORE_NAME}`, {len(todo)} computed in this "
+        f"run); summed cell time {cell_seconds:.0f} s."
     )
     write_report(out, spec.name, command, table, "accuracy_vs_n.png", seconds, notes)
     log.info("wrote %s", out)
-    return {"rows": rows, "summary": summary, "table": table, "seconds": seconds}
+    return {
+        "rows": rows,
+        "summary": summary,
+        "table": table,
+        "seconds": seconds,
+        "skipped": skipped,
+        "computed": len(todo),
+        "store": out / STORE_NAME,
+    }

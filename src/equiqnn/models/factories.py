@@ -25,6 +25,7 @@ from equiqnn.circuits import (
 from equiqnn.groups import PermutationGroup, group_from_spec
 from equiqnn.models.qnn import QNNClassifier
 from equiqnn.models.registry import register_model
+from equiqnn.noise import NoiseModel, noise_from_config, noise_to_config
 from equiqnn.symmetry import (
     PauliString,
     PauliSum,
@@ -55,7 +56,17 @@ def make_encoding(
         len(shape) == 2 and shape[0] == shape[1] and shape[0] >= 4 and not shape[0] & (shape[0] - 1)
     )
     if encoding == "auto":
-        encoding = "angle" if group.n_sites <= MAX_ANGLE_QUBITS or not square_pow2 else "register"
+        if group.n_sites <= MAX_ANGLE_QUBITS:
+            encoding = "angle"
+        elif square_pow2:
+            encoding = "register"
+        else:
+            raise ValueError(
+                f"{group!r} has {group.n_sites} sites: one qubit per site needs more than "
+                f"{MAX_ANGLE_QUBITS} qubits, and the register encoding needs a power-of-two square "
+                "image. Resize first (equiqnn.data.resize_symmetric(x, side=8 or 16)), or pass "
+                "encoding='angle' explicitly (a many-qubit engine is needed then)."
+            )
     if encoding == "angle":
         return AngleEncoding(shape, **kw)
     if encoding == "register":
@@ -95,8 +106,17 @@ def default_readout(enc: Encoding, rep: Representation, n_classes: int) -> list[
 
 
 def _build(
-    kind: str, group, encoding, layers, n_classes, readout, seed, ansatz, enc_kw, extra
+    kind: str, group, encoding, layers, n_classes, readout, seed, ansatz, enc_kw, extra, sim=None
 ) -> QNNClassifier:
+    sim = dict(sim or {})
+    noise = sim.get("noise")
+    if isinstance(noise, dict):
+        noise = noise_from_config(noise)
+    elif noise is not None and not isinstance(noise, NoiseModel):
+        raise TypeError(
+            f"noise must be a NoiseModel, its config dict, or None; got {type(noise).__name__}."
+        )
+    engine = sim.get("engine", "auto")
     if isinstance(group, (list, tuple)):
         group = group_from_spec(group)
     enc = make_encoding(group, encoding, **enc_kw)
@@ -133,14 +153,39 @@ def _build(
             "ansatz": ansatz,
             **extra,
         }
+        if noise is not None or engine != "auto":
+            config.update(
+                noise=noise_to_config(noise),
+                engine=engine,
+                n_trajectories=sim.get("n_trajectories", 100),
+                frozen=sim.get("frozen", False),
+            )
     labels = {
         "invariant_qnn": "InvariantQNN",
         "control_qnn": "ControlQNN",
         "baseline_qnn": "BaselineQNN",
     }
     return QNNClassifier(
-        enc, circ, obs, group, n_classes=n_classes, label=labels[kind], config=config, seed=seed
+        enc,
+        circ,
+        obs,
+        group,
+        n_classes=n_classes,
+        label=labels[kind],
+        config=config,
+        seed=seed,
+        engine=engine,
+        noise=noise,
+        n_trajectories=sim.get("n_trajectories", 100),
+        frozen=sim.get("frozen", False),
     )
+
+
+_SIM_DOC = """
+    Simulation: ``noise`` (a ``NoiseModel`` or its config dict) runs the model on the exact
+    density-matrix engine (``engine="auto"``), or on Monte-Carlo trajectories with
+    ``engine="trajectories"`` (``n_trajectories``; ``frozen=True`` reuses one error sample for every
+    input — not a channel, for reproducing that convention only)."""
 
 
 @register_model("invariant_qnn")
@@ -153,6 +198,10 @@ def invariant_qnn(
     readout: list | None = None,
     seed: int = 0,
     ansatz: str = "auto",
+    noise: NoiseModel | dict | None = None,
+    engine: str = "auto",
+    n_trajectories: int = 100,
+    frozen: bool = False,
     **encoding_kw: Any,
 ) -> QNNClassifier:
     """An invariant QNN classifier for ``group``: equivariant encoding, equivariant circuit, invariant
@@ -162,8 +211,19 @@ def invariant_qnn(
     >>> invariant_qnn(grid_d4(16), layers=1)
     InvariantQNN(D4 | RegisterAmplitude 16x16 | 6 params | statevector complex64)
     """
+    sim = {"noise": noise, "engine": engine, "n_trajectories": n_trajectories, "frozen": frozen}
     return _build(
-        "invariant_qnn", group, encoding, layers, n_classes, readout, seed, ansatz, encoding_kw, {}
+        "invariant_qnn",
+        group,
+        encoding,
+        layers,
+        n_classes,
+        readout,
+        seed,
+        ansatz,
+        encoding_kw,
+        {},
+        sim,
     )
 
 
@@ -177,12 +237,27 @@ def control_qnn(
     readout: list | None = None,
     seed: int = 0,
     ansatz: str = "auto",
+    noise: NoiseModel | dict | None = None,
+    engine: str = "auto",
+    n_trajectories: int = 100,
+    frozen: bool = False,
     **encoding_kw: Any,
 ) -> QNNClassifier:
     """The matched non-invariant control: same encoding, readout, schedule, gate count, depth and
     parameter count as ``invariant_qnn``, with gates that do not commute with ``R(g)``."""
+    sim = {"noise": noise, "engine": engine, "n_trajectories": n_trajectories, "frozen": frozen}
     return _build(
-        "control_qnn", group, encoding, layers, n_classes, readout, seed, ansatz, encoding_kw, {}
+        "control_qnn",
+        group,
+        encoding,
+        layers,
+        n_classes,
+        readout,
+        seed,
+        ansatz,
+        encoding_kw,
+        {},
+        sim,
     )
 
 
@@ -197,11 +272,16 @@ def baseline_qnn(
     seed: int = 0,
     n_params: int | None = None,
     ansatz: str = "hardware_efficient",
+    noise: NoiseModel | dict | None = None,
+    engine: str = "auto",
+    n_trajectories: int = 100,
+    frozen: bool = False,
     **encoding_kw: Any,
 ) -> QNNClassifier:
     """Hardware-efficient QNN (RY + CNOT chain) on the same encoding and readout; ``n_params`` matches
     a parameter count (e.g. ``invariant_qnn(...).ansatz.n_params``)."""
     extra = {} if n_params is None else {"n_params": int(np.int64(n_params))}
+    sim = {"noise": noise, "engine": engine, "n_trajectories": n_trajectories, "frozen": frozen}
     return _build(
         "baseline_qnn",
         group,
@@ -213,4 +293,9 @@ def baseline_qnn(
         ansatz,
         encoding_kw,
         extra,
+        sim,
     )
+
+
+for _f in (invariant_qnn, control_qnn, baseline_qnn):
+    _f.__doc__ = (_f.__doc__ or "") + _SIM_DOC

@@ -18,10 +18,42 @@ from torch import nn
 
 from equiqnn.circuits import Circuit, Encoding
 from equiqnn.groups import PermutationGroup
-from equiqnn.sim import StatevectorEngine
+from equiqnn.noise import NoiseModel
+from equiqnn.sim import DensityMatrixEngine, StatevectorEngine, TrajectoryEngine
 from equiqnn.symmetry import PauliSum, Representation
 
-__all__ = ["QNNClassifier"]
+__all__ = ["QNNClassifier", "make_engine", "ENGINES"]
+
+ENGINES = ("auto", "statevector", "density", "trajectories")
+
+
+def make_engine(
+    engine: str,
+    circuit: Circuit,
+    observables: list[PauliSum],
+    *,
+    noise: NoiseModel | None = None,
+    n_trajectories: int = 100,
+    seed: int = 0,
+    frozen: bool = False,
+) -> Any:
+    """``"auto"``: statevector without noise, density matrix with noise; or name one explicitly."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}.")
+    if engine == "auto":
+        engine = "statevector" if noise is None or noise.is_noiseless else "density"
+    if engine == "statevector":
+        if noise is not None and not noise.is_noiseless:
+            raise ValueError(
+                "the statevector engine cannot apply noise; use engine='density' (exact) or "
+                "engine='trajectories' (sampled), or engine='auto'."
+            )
+        return StatevectorEngine(circuit, observables)
+    if engine == "density":
+        return DensityMatrixEngine(circuit, observables, noise=noise)
+    return TrajectoryEngine(
+        circuit, observables, noise=noise, n_trajectories=n_trajectories, seed=seed, frozen=frozen
+    )
 
 
 class QNNClassifier(nn.Module):
@@ -55,6 +87,10 @@ class QNNClassifier(nn.Module):
         label: str = "QNN",
         config: dict[str, Any] | None = None,
         seed: int = 0,
+        engine: str = "statevector",
+        noise: NoiseModel | None = None,
+        n_trajectories: int = 100,
+        frozen: bool = False,
     ) -> None:
         super().__init__()
         if n_classes < 2:
@@ -69,7 +105,16 @@ class QNNClassifier(nn.Module):
         self.circuit = encoding.circuit() + ansatz
         self.ansatz = ansatz
         self.observables = list(observables)
-        self.engine = StatevectorEngine(self.circuit, self.observables)
+        self.noise = noise
+        self.engine = make_engine(
+            engine,
+            self.circuit,
+            self.observables,
+            noise=noise,
+            n_trajectories=n_trajectories,
+            seed=seed,
+            frozen=frozen,
+        )
         self.n_classes = int(n_classes)
         self.label = label
         self._config = dict(config or {})
@@ -147,5 +192,5 @@ class QNNClassifier(nn.Module):
         return (
             f"{self.label}({self.group.name} | {type(self.encoding).__name__} "
             f"{'x'.join(map(str, self.input_shape))} | {self.ansatz.n_params} params | "
-            f"{self.engine.name} {dt})"
+            f"{self.engine.name} {dt}{'' if self.noise is None else ' | ' + repr(self.noise)})"
         )

@@ -14,6 +14,12 @@ to batched torch density matrices.
 
 from equiqnn.noise.channel import Channel
 from equiqnn.noise.coherent import over_rotation
+from equiqnn.noise.config import (
+    channel_from_config,
+    channel_to_config,
+    noise_from_config,
+    noise_to_config,
+)
 from equiqnn.noise.damping import (
     amplitude_damping,
     generalized_amplitude_damping,
@@ -51,6 +57,10 @@ __all__ = [
     "NoiseModel",
     "PLACEMENTS",
     "apply_channel_dense",
+    "noise_to_config",
+    "noise_from_config",
+    "channel_to_config",
+    "channel_from_config",
     "pauli_matrix",
     "pauli_labels",
 ]

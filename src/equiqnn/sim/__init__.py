@@ -1,13 +1,31 @@
 """Engines that evaluate circuits on batches: statevector, dense reference; memory checks."""
 
+from equiqnn.sim.covariance import CovarianceReport, covariance
+from equiqnn.sim.density import DensityMatrixEngine
 from equiqnn.sim.memory import MemoryEstimateError, available_memory_bytes
-from equiqnn.sim.reference import dense_expectations, dense_states
+from equiqnn.sim.reference import dense_density_expectations, dense_expectations, dense_states
+from equiqnn.sim.schedule import Scheduled, noisy_schedule
+from equiqnn.sim.shots import ShotEstimator, with_shots
+from equiqnn.sim.sn_sector import SnData, SnSectorEngine, encode_product_sectors
 from equiqnn.sim.statevector import StatevectorEngine
+from equiqnn.sim.trajectories import TrajectoryEngine
 
 __all__ = [
     "StatevectorEngine",
+    "DensityMatrixEngine",
+    "covariance",
+    "CovarianceReport",
+    "TrajectoryEngine",
+    "SnSectorEngine",
+    "SnData",
+    "encode_product_sectors",
+    "ShotEstimator",
+    "with_shots",
+    "noisy_schedule",
+    "Scheduled",
     "MemoryEstimateError",
     "available_memory_bytes",
     "dense_expectations",
+    "dense_density_expectations",
     "dense_states",
 ]

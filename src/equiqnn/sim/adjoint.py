@@ -4,7 +4,8 @@ For ``f_bk = ⟨ψ_b|O_k|ψ_b⟩`` with ``ψ = U_N … U_1 ψ_0`` and ``U_i = ex
 gradient of ``L = Σ_bk g_bk f_bk`` is ``∂L/∂θ_i = Σ_b Im⟨λ_i|G_i|ψ_i⟩`` with
 ``λ_N = Σ_k g_bk O_k ψ_N`` and ``λ_{i-1} = U_i† λ_i``, ``ψ_{i-1} = U_i† ψ_i``: one backward sweep that
 un-applies each gate, storing no intermediate state (memory: four states, whatever the depth).
-Used when the inputs need no gradient; otherwise the engine falls back to autograd.
+Used when the inputs need no gradient; otherwise the engine falls back to autograd. First order
+only: a second derivative through it raises (build the engine with ``adjoint=False`` for that).
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ class AdjointExpectation(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx: Any, grad_out: torch.Tensor):
+        if torch.is_grad_enabled():  # true inside backward only when create_graph=True
+            raise RuntimeError(
+                "the adjoint gradient is first order only; for second derivatives (gradient "
+                "penalties, Hessian-vector products) build the engine with adjoint=False."
+            )
         params, psi = ctx.saved_tensors
         steps, obs, n, x = ctx.steps, ctx.obs, ctx.n, ctx.x
         grad = torch.zeros_like(params)

@@ -111,8 +111,11 @@ def _monomial(op: FixedGate, n: int) -> Step:
     return Step("mono", src=src, phase=phase.astype(np.complex128))
 
 
-def compile_circuit(circuit: Circuit) -> tuple[list[Step], list[tuple[str, int, float]]]:
-    """Plan steps, and the leading data rotations folded into a product state.
+def compile_circuit(
+    circuit: Circuit, *, fold_product: bool = True
+) -> tuple[list[Step], list[tuple[str, int, float]]]:
+    """Plan steps, and the leading data rotations folded into a product state (unless
+    ``fold_product`` is False, as engines that insert noise between gates need).
 
     Returns:
         ``(steps, product)`` where ``product`` lists ``(axis, feature, scale)`` per qubit for a
@@ -121,7 +124,7 @@ def compile_circuit(circuit: Circuit) -> tuple[list[Step], list[tuple[str, int, 
     n = circuit.n_qubits
     ops = [op for op in circuit.ops if not isinstance(op, Barrier)]
     product: list[tuple[str, int, float]] = []
-    if circuit.initial in ("zero", "plus"):
+    if circuit.initial in ("zero", "plus") and fold_product:
         seen: dict[int, DataRotation] = {}
         for op in ops:
             if isinstance(op, DataRotation) and op.qubit not in seen:

@@ -20,7 +20,7 @@ from equiqnn.circuits import (
 from equiqnn.sim.plan import kron_all
 from equiqnn.symmetry import PAULI_MATRICES, PauliString, PauliSum
 
-__all__ = ["dense_expectations", "dense_states", "gate_unitary"]
+__all__ = ["dense_expectations", "dense_density_expectations", "dense_states", "gate_unitary"]
 
 _LOCAL = {
     "H": np.array([[1, 1], [1, -1]]) / np.sqrt(2),
@@ -58,7 +58,8 @@ def gate_unitary(op, n: int, params: torch.Tensor, x: torch.Tensor | None) -> to
         return torch.cos(a) * eye - 1j * torch.sin(a) * p
     if isinstance(op, GeneratorRotation):
         h = torch.as_tensor(op.generator.matrix())
-        return torch.linalg.matrix_exp(-0.5j * params[op.slot].to(torch.float64) * h)
+        w, v = torch.linalg.eigh(h)  # exact to rounding for every angle (matrix_exp is not)
+        return (v * torch.exp(-0.5j * params[op.slot].to(torch.float64) * w)) @ v.conj().T
     if isinstance(op, DataRotation):
         if x is None:
             raise ValueError("a DataRotation needs feature inputs, not amplitude vectors.")
@@ -99,4 +100,39 @@ def dense_expectations(
         torch.einsum("bi,ij,bj->b", psi.conj(), torch.as_tensor(o.matrix()), psi).real
         for o in observables
     ]
+    return torch.stack(cols, dim=1)
+
+
+def dense_density_expectations(
+    circuit: Circuit,
+    observables: list[PauliSum],
+    params: torch.Tensor,
+    inputs: torch.Tensor,
+    noise=None,
+) -> torch.Tensor:
+    """``(B, K)`` float64 ``Tr(O ℰ(ρ))`` with full ``2**n × 2**n`` unitaries and Kraus operators,
+    following ``noisy_schedule`` (the placement rules); small n only."""
+    from equiqnn.sim.schedule import noisy_schedule  # the shared placement rules
+
+    n = circuit.n_qubits
+    inputs = torch.as_tensor(inputs)
+    if circuit.initial == "amplitude":
+        psi = inputs.to(torch.float64).to(torch.complex128)
+    else:
+        v = np.array([1, 0]) if circuit.initial == "zero" else np.array([1, 1]) / np.sqrt(2)
+        psi = torch.as_tensor(kron_all([v] * n), dtype=torch.complex128).repeat(inputs.shape[0], 1)
+    rho = psi[:, :, None] * psi.conj()[:, None, :]
+    x = inputs.to(torch.float64) if circuit.initial != "amplitude" else None
+    for entry in noisy_schedule(circuit, noise):
+        if entry.op is not None:
+            u = gate_unitary(entry.op, n, params, x)
+            rho = u @ rho @ u.conj().transpose(-1, -2)
+        else:
+            assert entry.channel is not None
+            new = torch.zeros_like(rho)
+            for k in entry.channel.kraus:
+                kf = torch.as_tensor(_embed(np.asarray(k, dtype=np.complex128), entry.qubits, n))
+                new = new + kf @ rho @ kf.conj().T
+            rho = new
+    cols = [torch.einsum("ij,bji->b", torch.as_tensor(o.matrix()), rho).real for o in observables]
     return torch.stack(cols, dim=1)

@@ -55,6 +55,14 @@ class StatevectorEngine:
             raise ValueError("need at least one observable.")
         self.max_memory = max_memory
         self.adjoint = adjoint
+        plan_bytes = (len(circuit.ops) + 2) * 2**circuit.n_qubits * 24  # index + phase per step
+        check_memory(  # against the machine; max_memory bounds the runs
+            plan_bytes,
+            None,
+            torch.device("cpu"),
+            f"StatevectorEngine plan ({circuit.n_qubits} qubits, {len(circuit.ops)} ops)",
+            "Use fewer qubits (resize the images), or a many-qubit engine.",
+        )
         self._steps, self._product = compile_circuit(circuit)
         self._obs = observable_table(self.observables, circuit.n_qubits)
         self._cache: dict[tuple[torch.device, torch.dtype], tuple] = {}

@@ -222,11 +222,11 @@ class PauliSum:
             for kb, vb in other.terms.items():
                 ph, c = PauliString(ka) * PauliString(kb)
                 out[c.label] = out.get(c.label, 0) + ph * va * vb
-        return PauliSum(out, self.n_qubits).simplify()
+        return PauliSum(out, self.n_qubits).simplify(atol=0.0)  # exact zeros only
 
     def commutator(self, other: PauliSum) -> PauliSum:
         """``[self, other] = self·other − other·self``."""
-        return (self @ other - other @ self).simplify()
+        return (self @ other - other @ self).simplify(atol=0.0)
 
     def allclose(self, other: PauliSum, atol: float = 1e-12) -> bool:
         return (self - other).is_zero(atol)

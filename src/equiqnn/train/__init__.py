@@ -17,6 +17,19 @@ from equiqnn.train.fit import fit
 from equiqnn.train.report import SplitReport, evaluate_split, report
 from equiqnn.train.result import EPOCH_KEYS, FitResult
 from equiqnn.train.seeding import make_generator
+from equiqnn.train.symmetry_metrics import (
+    BowkerTest,
+    ElementBowker,
+    LabelMisassignment,
+    OutputDeviation,
+    adaptive_threshold,
+    apply_threshold,
+    label_misassignment,
+    mcnemar_bowker,
+    mcnemar_bowker_model,
+    output_deviation,
+    readout_mean_shift,
+)
 
 __all__ = [
     "fit",
@@ -32,4 +45,15 @@ __all__ = [
     "load_model",
     "GroupAugmentation",
     "make_generator",
+    "BowkerTest",
+    "ElementBowker",
+    "LabelMisassignment",
+    "OutputDeviation",
+    "adaptive_threshold",
+    "apply_threshold",
+    "label_misassignment",
+    "mcnemar_bowker",
+    "mcnemar_bowker_model",
+    "output_deviation",
+    "readout_mean_shift",
 ]

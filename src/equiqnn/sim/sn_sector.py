@@ -1,0 +1,564 @@
+"""S_n-equivariant circuits on angle-encoded product inputs, exactly, by total-spin sectors.
+
+Schur–Weyl: ``(C²)^{⊗n} = ⊕_j V_j ⊗ M_j`` (``V_j`` the spin-j irrep, ``M_j`` the S_n multiplicity
+space). Any polynomial in the collective spin ``S_a = ½ Σ_i σ^a_i`` acts as ``⊕_j G_j ⊗ I``, so for
+any input ``ρ`` only the reduced blocks ``ρ_j = Tr_{M_j}(Π_j ρ Π_j)`` (``(2j+1)×(2j+1)``) matter::
+
+    ⟨O⟩ = Σ_j Tr(O_j U_j ρ_j U_j†),    U_j = ∏_l exp(−i θ_l G_{l,j} / 2).
+
+For a product input ``⊗_i |φ_i⟩`` the blocks follow exactly by adding one qubit at a time with
+spin-½ Clebsch–Gordan coefficients (distinct coupling paths are orthogonal multiplicity vectors, so
+the partial trace has no cross terms)::
+
+    ρ^{(k+1)}_{j'} = Σ_{j = j' ∓ ½} C_{j→j'} (ρ^{(k)}_j ⊗ φφ†) C_{j→j'}†.
+
+Each ``C`` has two non-zero entries per row, so a step costs ``O(Σ_j (2j+1)²)`` and the encoding
+``O(n⁴)`` per sample; it needs no gradient and is cached in :class:`SnData`. The forward pass works
+in the Heisenberg picture per sector (``U_j† O_j U_j`` once for the whole batch, then a contraction
+with the ``ρ_j``), ``O(L·Σ_j (2j+1)³)`` independent of the batch; torch autograd differentiates it.
+
+Data frame: blocks are stored *real* in the frame where every qubit is ``R_Y(a_i)|0⟩``; the other
+angle encodings differ from it by a fixed collective rotation (see ``sn_spin.frame_map``), which the
+engine applies to the generators and observables instead of to the data.
+
+See ``SN_SECTOR.md`` for the design and its limits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from equiqnn.circuits import AngleEncoding, Circuit
+from equiqnn.circuits.ir import rotation_ops
+from equiqnn.sim.sn_spin import (
+    Spec,
+    block_operator,
+    canonical_spec,
+    frame_map,
+    letter_eigenvalues,
+    observable_scale,
+    pauli_sum,
+    single_letter,
+    spec_label,
+    spec_norm_bound,
+    spin_matrices,
+    to_frame,
+)
+from equiqnn.symmetry import PauliSum
+
+__all__ = ["SnData", "SnSectorEngine", "encode_product_sectors"]
+
+PolySpec = str | Mapping[str, float]
+
+
+@dataclass
+class SnData:
+    """Sector-reduced input states of a batch (the cacheable output of ``SnSectorEngine.encode``).
+
+    Attributes:
+        n_qubits: number of qubits ``n``.
+        two_j: ``2j`` of each kept sector, descending (sector ``s`` has dimension ``two_j[s] + 1``).
+        blocks: one real tensor ``(B, 2j+1, 2j+1)`` per kept sector: ``ρ_j`` in the real data frame
+            (basis ``m = j − p``), symmetric positive semidefinite.
+        weights: ``(B, S)`` sector weights ``Tr ρ_j`` (sum to ``1 − dropped``).
+        dropped: ``(B,)`` total weight of the sectors dropped by the truncation (0 when exact).
+        encoding: ``{"axis", "init", "scale"}`` of the angle encoding that produced the data.
+    """
+
+    n_qubits: int
+    two_j: tuple[int, ...]
+    blocks: list[torch.Tensor]
+    weights: torch.Tensor
+    dropped: torch.Tensor
+    encoding: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.weights.shape[0])
+
+    def __len__(self) -> int:
+        return self.batch_size
+
+    @property
+    def device(self) -> torch.device:
+        return self.weights.device
+
+    def to(
+        self, device: torch.device | str | None = None, dtype: torch.dtype | None = None
+    ) -> SnData:
+        """A copy on ``device`` and/or in the real ``dtype`` (float32 or float64)."""
+        if dtype is not None and dtype not in (torch.float32, torch.float64):
+            raise ValueError(
+                f"SnData holds real blocks: dtype must be float32 or float64; got {dtype}."
+            )
+        return SnData(
+            self.n_qubits,
+            self.two_j,
+            [b.to(device=device, dtype=dtype) for b in self.blocks],
+            self.weights.to(device=device, dtype=dtype),
+            self.dropped.to(device=device, dtype=dtype),
+            dict(self.encoding),
+        )
+
+    def select(self, index: slice | Sequence[int] | torch.Tensor) -> SnData:
+        """The samples at ``index`` (a slice, a list of ints, or an index/bool tensor), e.g. a minibatch."""
+        idx = index if isinstance(index, slice) else torch.as_tensor(index, device=self.device)
+        return SnData(
+            self.n_qubits,
+            self.two_j,
+            [b[idx] for b in self.blocks],
+            self.weights[idx],
+            self.dropped[idx],
+            dict(self.encoding),
+        )
+
+    def save(self, path: str | Path) -> None:
+        """Store with ``torch.save`` (tensors moved to CPU)."""
+        cpu = self.to("cpu")
+        torch.save(
+            {
+                "format": "equiqnn.SnData/1",
+                "n_qubits": cpu.n_qubits,
+                "two_j": list(cpu.two_j),
+                "blocks": cpu.blocks,
+                "weights": cpu.weights,
+                "dropped": cpu.dropped,
+                "encoding": cpu.encoding,
+            },
+            path,
+        )
+
+    @classmethod
+    def load(cls, path: str | Path, device: torch.device | str | None = None) -> SnData:
+        """Read what :meth:`save` wrote (``weights_only`` loading: tensors, lists and dicts only)."""
+        obj = torch.load(path, map_location=device, weights_only=True)
+        if not isinstance(obj, dict) or obj.get("format") != "equiqnn.SnData/1":
+            raise ValueError(f"{path} does not hold SnData saved by SnData.save.")
+        return cls(
+            int(obj["n_qubits"]),
+            tuple(int(t) for t in obj["two_j"]),
+            list(obj["blocks"]),
+            obj["weights"],
+            obj["dropped"],
+            dict(obj["encoding"]),
+        )
+
+
+def encode_product_sectors(
+    angles: torch.Tensor, *, tail_weight: float = 0.0
+) -> tuple[tuple[int, ...], list[torch.Tensor], torch.Tensor]:
+    """Sector blocks of the product states ``⊗_i R_Y(a_i)|0⟩`` by Clebsch–Gordan recursion.
+
+    Args:
+        angles: ``(B, n)`` real angles ``a_i`` (float32 or float64; the blocks take this dtype).
+        tail_weight: total weight per sample that may be dropped: after adding qubit ``k`` the
+            lightest sectors are dropped while every sample's dropped weight stays within
+            ``tail_weight · k / n`` (their descendants would carry exactly that weight).
+
+    Returns:
+        ``(two_j, blocks, dropped)``: ``2j`` descending, real blocks ``(B, 2j+1, 2j+1)``, and the
+        dropped weight ``(B,)``.
+    """
+    batch, n = angles.shape
+    dtype, device = angles.dtype, angles.device
+    c = torch.cos(angles / 2)  # amplitude of |0⟩ = |↑⟩
+    s = torch.sin(angles / 2)  # amplitude of |1⟩ = |↓⟩
+    two_j: list[int] = [1]
+    blocks = [
+        torch.stack(
+            [
+                torch.stack([c[:, 0] ** 2, c[:, 0] * s[:, 0]], -1),
+                torch.stack([c[:, 0] * s[:, 0], s[:, 0] ** 2], -1),
+            ],
+            -2,
+        )
+    ]
+    dropped = torch.zeros(batch, dtype=dtype, device=device)
+    coeff_cache: dict[int, tuple[torch.Tensor, ...]] = {}
+
+    def coeffs(tj: int) -> tuple[torch.Tensor, ...]:
+        # CG for V_j ⊗ V_½ → V_{j±½}, d = 2j+1, rows p' of the new sector:
+        #   |j+½, p'⟩ = α_p' |j, p'⟩|↑⟩ + β_p' |j, p'−1⟩|↓⟩,   α = √((d−p')/d), β = √(p'/d)
+        #   |j−½, p'⟩ = −β̃_p' |j, p'+1⟩|↑⟩ + α̃_p' |j, p'⟩|↓⟩,  β̃ = √((p'+1)/d), α̃ = √((d−1−p')/d)
+        if tj not in coeff_cache:
+            d = tj + 1
+            pp = torch.arange(d + 1, dtype=dtype, device=device)
+            pm = torch.arange(d - 1, dtype=dtype, device=device)
+            coeff_cache[tj] = (
+                torch.sqrt((d - pp) / d),
+                torch.sqrt(pp / d),
+                torch.sqrt((pm + 1) / d),
+                torch.sqrt((d - 1 - pm) / d),
+            )
+        return coeff_cache[tj]
+
+    for k in range(1, n):
+        ck, sk = c[:, k, None], s[:, k, None]  # (B, 1)
+        # parents in descending 2j: the j−½ child of parent 2j creates the buffer of sector 2j−1,
+        # which the j+½ child of parent 2j−2 (next-but-one iteration) then accumulates into
+        new: dict[int, torch.Tensor] = {}
+        for tj, rho in zip(two_j, blocks, strict=True):
+            d = tj + 1
+            al, be, bt, at = coeffs(tj)
+            # j + ½: rows then columns with the bidiagonal map (a on the diagonal, b below it)
+            a, b = al * ck, be * sk  # (B, d+1)
+            y = rho.new_empty(batch, d + 1, d)
+            torch.mul(a[:, :d, None], rho, out=y[:, :d])
+            y[:, d] = 0
+            y[:, 1:].addcmul_(b[:, 1:, None], rho)
+            if tj + 1 not in new:
+                new[tj + 1] = rho.new_zeros(batch, d + 1, d + 1)
+            z = new[tj + 1]
+            z[:, :, :d].addcmul_(a[:, None, :d], y)
+            z[:, :, 1:].addcmul_(b[:, None, 1:], y)
+            if tj >= 1:  # j − ½: u on the super-diagonal, v on the diagonal
+                u, v = -bt * ck, at * sk  # (B, d−1)
+                y2 = torch.mul(u[:, :, None], rho[:, 1:])
+                y2.addcmul_(v[:, :, None], rho[:, :-1])
+                z2 = torch.mul(u[:, None, :], y2[:, :, 1:])
+                z2.addcmul_(v[:, None, :], y2[:, :, :-1])
+                new[tj - 1] = z2
+        two_j = sorted(new, reverse=True)
+        blocks = [new[t] for t in two_j]
+        if tail_weight > 0 or k == n - 1:
+            two_j, blocks, dropped = _truncate(two_j, blocks, dropped, tail_weight * (k + 1) / n)
+    return tuple(two_j), blocks, dropped
+
+
+def _truncate(
+    two_j: list[int], blocks: list[torch.Tensor], dropped: torch.Tensor, budget: float
+) -> tuple[list[int], list[torch.Tensor], torch.Tensor]:
+    """Drop the lightest sectors while every sample's total dropped weight stays ``≤ budget``
+    (with ``budget = 0`` only sectors of exactly zero weight go)."""
+    w = torch.stack([b.diagonal(dim1=-2, dim2=-1).sum(-1) for b in blocks], -1).abs()  # (B, S)
+    order = torch.argsort(w.max(0).values)
+    cum = dropped[:, None] + torch.cumsum(w[:, order], -1)  # (B, S)
+    ok = (cum <= budget).all(0)
+    n_drop = int(ok.long().cumprod(0).sum())
+    n_drop = min(n_drop, len(blocks) - 1)  # keep at least one sector
+    if n_drop == 0:
+        return two_j, blocks, dropped
+    gone = set(order[:n_drop].tolist())
+    dropped = dropped + w[:, order[:n_drop]].sum(-1)
+    keep = [i for i in range(len(blocks)) if i not in gone]
+    return [two_j[i] for i in keep], [blocks[i] for i in keep], dropped
+
+
+def _eigh(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy`` eigenpairs of a Hermitian matrix via torch (which honours ``torch.set_num_threads``)."""
+    w, v = torch.linalg.eigh(torch.from_numpy(h))
+    return w.numpy(), v.numpy()
+
+
+@dataclass
+class _Gate:
+    spec: Spec  # in the real frame
+    slot: int
+    basis: str  # "X", "Y", "Z" (diagonal in J_a's eigenbasis) or "G:<label>" (own eigenbasis)
+
+
+class SnSectorEngine:
+    """Exact S_n-equivariant circuits on angle-encoded product inputs, by total-spin sectors.
+
+    The circuit is ``AngleEncoding(n, axis, init, scale)`` followed by ``layers`` repetitions of the
+    rotations ``exp(−i θ G / 2)`` for ``G`` in ``generators`` (each gate its own parameter slot, in
+    order: ``slot = layer · len(generators) + g``); observables are normalized collective terms.
+
+    Args:
+        n_qubits: number of qubits ``n`` (one feature per qubit).
+        generators: collective-spin polynomials (see ``sn_spin``): ``"X"`` is ``Σ_i X_i`` (so the gate
+            is ``∏_i R_X(θ)``), ``"ZZ"`` is ``Σ_{i<j} Z_i Z_j``, ``"XY"`` is ``Σ_{i<j}(X_iY_j + Y_iX_j)``,
+            and ``{"ZZ": 1.0, "X": 0.5}`` their real linear combination.
+        observables: the same term names / mappings, each term divided by its number of Pauli
+            strings: ``"Z"`` is ``Σ_i Z_i / n``, ``"ZZ"`` is ``Σ_{i<j} Z_iZ_j / C(n, 2)``, ``"XY"`` is
+            ``Σ_{i<j}(X_iY_j + Y_iX_j) / (2·C(n, 2))`` (so ``‖O‖ ≤ Σ|coefficients|``).
+        layers: repetitions of the generator list, each with fresh parameters.
+        encoding_axis, init, scale: the angle encoding ``R_axis(scale · x_i)|init⟩`` on qubit ``i``.
+        dtype: float64 (default; complex128 inside) or float32 (complex64).
+        tail_weight: ``0`` (exact, the default) or the weight per sample the encoding may drop
+            (lightest sectors first); ``error_estimate`` then bounds the error.
+
+    ``params`` are real ``(n_params,)`` with ``n_params = layers · len(generators)``;
+    ``engine(params, data)`` returns real ``(B, K)`` in ``dtype``, differentiable in ``params``.
+    """
+
+    name = "sn_sector"
+
+    def __init__(
+        self,
+        n_qubits: int,
+        generators: Sequence[PolySpec],
+        observables: Sequence[PolySpec],
+        *,
+        layers: int = 1,
+        encoding_axis: str = "Y",
+        init: str = "zero",
+        scale: float = 1.0,
+        dtype: torch.dtype = torch.float64,
+        tail_weight: float = 0.0,
+    ):
+        if (
+            isinstance(n_qubits, bool)
+            or not isinstance(n_qubits, (int, np.integer))
+            or n_qubits < 1
+        ):
+            raise ValueError(f"n_qubits must be a positive integer; got {n_qubits!r}.")
+        if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers < 1:
+            raise ValueError(f"layers must be a positive integer; got {layers!r}.")
+        if isinstance(generators, (str, Mapping)) or isinstance(observables, (str, Mapping)):
+            raise ValueError("generators and observables must be lists of specs, e.g. ['ZZ', 'X'].")
+        if dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"dtype must be torch.float32 or torch.float64; got {dtype}.")
+        if not (isinstance(tail_weight, (int, float)) and 0 <= tail_weight < 1):
+            raise ValueError(f"tail_weight must be a number in [0, 1); got {tail_weight!r}.")
+        if not math.isfinite(float(scale)):
+            raise ValueError(f"scale must be finite; got {scale!r}.")
+        self.n_qubits = int(n_qubits)
+        self.layers = int(layers)
+        self.encoding = AngleEncoding(self.n_qubits, encoding_axis, init, float(scale))
+        self._fmap = frame_map(encoding_axis, init)
+        self.dtype = dtype
+        self.cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64
+        self.tail_weight = float(tail_weight)
+        n = self.n_qubits
+        self.generators: list[Spec] = [canonical_spec(g, n) for g in generators]
+        self.observables: list[Spec] = [canonical_spec(o, n) for o in observables]
+        if not self.observables:
+            raise ValueError("need at least one observable.")
+        self._gates: list[_Gate] = []
+        for layer in range(self.layers):
+            for g, spec in enumerate(self.generators):
+                fs = to_frame(spec, self._fmap)
+                letter = single_letter(fs)
+                basis = letter if letter is not None else "G:" + spec_label(fs)
+                self._gates.append(_Gate(fs, layer * len(self.generators) + g, basis))
+        # runs of consecutive gates diagonal in one basis commute: one phase per run
+        self._segments: list[tuple[str, list[_Gate]]] = []
+        for gate in self._gates:
+            if self._segments and self._segments[-1][0] == gate.basis:
+                self._segments[-1][1].append(gate)
+            else:
+                self._segments.append((gate.basis, [gate]))
+        self._obs_frame = [
+            tuple((t, c / observable_scale(t, n)) for t, c in to_frame(o, self._fmap))
+            for o in self.observables
+        ]
+        self._obs_norm = [spec_norm_bound(o) for o in self.observables]
+        self._np_cache: dict[tuple, Any] = {}
+        self._torch_cache: dict[tuple, tuple] = {}
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def n_params(self) -> int:
+        return self.layers * len(self.generators)
+
+    @property
+    def n_observables(self) -> int:
+        return len(self.observables)
+
+    def __repr__(self) -> str:
+        gens = ", ".join(spec_label(g) for g in self.generators)
+        obs = ", ".join(spec_label(o) for o in self.observables)
+        return (
+            f"SnSectorEngine({self.n_qubits} qubits, {self.layers}×[{gens}], observables [{obs}], "
+            f"R{self.encoding.axis} from |{'0' if self.encoding.init == 'zero' else '+'}⟩)"
+        )
+
+    # ------------------------------------------------------------------ encoding
+
+    def encode(self, x: torch.Tensor | np.ndarray) -> SnData:
+        """Sector blocks of the encoded product states; no gradient, deterministic, cacheable.
+
+        Args:
+            x: features ``(B, n)`` (any real array; converted to the engine's dtype).
+
+        Returns:
+            :class:`SnData` on ``x``'s device (CPU for numpy input). ``O(n⁴)`` time per sample and
+            ``O(n³)`` memory per sample (``Σ_j (2j+1)²`` reals); store it with ``SnData.save``.
+        """
+        x = torch.as_tensor(x)
+        if x.ndim != 2 or x.shape[1] != self.n_qubits:
+            raise ValueError(
+                f"inputs must have shape (batch, {self.n_qubits}); got {tuple(x.shape)}."
+            )
+        if x.shape[0] == 0:
+            raise ValueError("inputs must hold at least one sample.")
+        if x.is_complex():
+            raise ValueError("inputs must be real features.")
+        with torch.no_grad():
+            a = x.detach().to(self.dtype) * self.encoding.scale
+            if not bool(torch.isfinite(a).all()):
+                raise ValueError("inputs must be finite.")
+            if self.encoding.axis == "Y" and self.encoding.init == "plus":
+                a = a + math.pi / 2  # R_Y(a)|+⟩ = R_Y(a + π/2)|0⟩
+            two_j, blocks, dropped = encode_product_sectors(a, tail_weight=self.tail_weight)
+            weights = torch.stack([b.diagonal(dim1=-2, dim2=-1).sum(-1) for b in blocks], -1)
+        return SnData(self.n_qubits, two_j, blocks, weights, dropped, self._encoding_config())
+
+    def _encoding_config(self) -> dict[str, Any]:
+        return {
+            "axis": self.encoding.axis,
+            "init": self.encoding.init,
+            "scale": self.encoding.scale,
+        }
+
+    # ------------------------------------------------------------------ per-sector constants
+
+    def _basis(self, two_j: int, key: str) -> tuple[np.ndarray | None, np.ndarray]:
+        """``(V, m)``: eigenvectors (``None`` for the identity) and eigenvalues of ``J_key`` for a
+        letter key; for ``"G:…"`` keys the generator's own eigenvectors and eigenvalues."""
+        ck = ("basis", two_j, key)
+        if ck not in self._np_cache:
+            if key == "Z":
+                self._np_cache[ck] = (None, two_j / 2 - np.arange(two_j + 1))
+            elif key in ("X", "Y"):
+                jmat = spin_matrices(two_j)["XY".index(key)]
+                m, v = _eigh(jmat)
+                self._np_cache[ck] = (v, np.round(2 * m) / 2)  # eigenvalues are exactly j … −j
+            else:
+                gate = next(g for g in self._gates if g.basis == key)
+                lam, v = _eigh(block_operator(gate.spec, two_j, self.n_qubits))
+                self._np_cache[ck] = (v, lam)
+        return self._np_cache[ck]
+
+    def _eigenvalues(self, gate: _Gate, two_j: int) -> np.ndarray:
+        _, m = self._basis(two_j, gate.basis)
+        if gate.basis.startswith("G:"):
+            return m  # the generator's own eigenvalues
+        return letter_eigenvalues(gate.spec, m, self.n_qubits)
+
+    def _sector_tensors(self, two_j: int, device: torch.device) -> tuple:
+        """Torch constants of one sector (cached per device): phase tables and basis changes."""
+        key = (two_j, device, self.cdtype)
+        if key in self._torch_cache:
+            return self._torch_cache[key]
+        d = two_j + 1
+
+        def vh(basis: str) -> torch.Tensor:
+            v, _ = self._basis(two_j, basis)
+            return torch.eye(d, dtype=torch.complex128) if v is None else torch.from_numpy(v).mH
+
+        def vmat(basis: str) -> torch.Tensor:
+            v, _ = self._basis(two_j, basis)
+            return torch.eye(d, dtype=torch.complex128) if v is None else torch.from_numpy(v)
+
+        # products in complex128 on the CPU, then one conversion to the engine's device and dtype
+        segs = []
+        prev: str | None = None
+        for basis, gates in self._segments:
+            lam = np.stack([self._eigenvalues(g, two_j) for g in gates])  # (g, d)
+            slots = torch.tensor([g.slot for g in gates], device=device)
+            if prev is None:
+                w = None if basis == "Z" else vh(basis)  # V_1†
+            else:
+                w = vh(basis) @ vmat(prev)  # V_s† V_{s−1}
+            segs.append(
+                (
+                    torch.as_tensor(lam, device=device, dtype=self.dtype),
+                    slots,
+                    None if w is None else w.to(device=device, dtype=self.cdtype),
+                )
+            )
+            prev = basis
+        last = vmat(prev) if prev is not None else torch.eye(d, dtype=torch.complex128)
+        obs = torch.stack(
+            [
+                last.mH @ torch.from_numpy(block_operator(o, two_j, self.n_qubits)) @ last
+                for o in self._obs_frame
+            ]
+        )
+        out = (segs, obs.to(device=device, dtype=self.cdtype))
+        self._torch_cache[key] = out
+        return out
+
+    # ------------------------------------------------------------------ forward
+
+    def __call__(
+        self, params: torch.Tensor, data: SnData | torch.Tensor | np.ndarray
+    ) -> torch.Tensor:
+        """Expectations ``(B, K)`` (real, ``dtype``), differentiable in ``params`` ``(n_params,)``.
+
+        ``data`` is an :class:`SnData` from :meth:`encode` (recommended: encode once, reuse) or raw
+        features ``(B, n)``, encoded on the fly.
+        """
+        params = torch.as_tensor(params)
+        if params.shape != (self.n_params,):
+            raise ValueError(
+                f"params must have shape ({self.n_params},); got {tuple(params.shape)}."
+            )
+        if params.is_complex() or not params.is_floating_point():
+            raise ValueError(f"params must be real floating point; got {params.dtype}.")
+        if not isinstance(data, SnData):
+            data = self.encode(torch.as_tensor(data, device=params.device))
+        self._check_data(data)
+        device = params.device
+        theta = params.to(self.dtype)
+        out = torch.zeros(data.batch_size, self.n_observables, dtype=self.dtype, device=device)
+        for tj, rho in zip(data.two_j, data.blocks, strict=True):
+            segs, obs = self._sector_tensors(tj, device)
+            a = self._heisenberg(theta, segs, obs, tj + 1)  # (K, d, d)
+            rho = rho.to(device=device, dtype=self.dtype)
+            out = out + torch.einsum("bpq,kpq->bk", rho, a.real)
+        return out
+
+    def _heisenberg(
+        self, theta: torch.Tensor, segs: list, obs: torch.Tensor, d: int
+    ) -> torch.Tensor:
+        """``U† O_k U`` for all observables, ``U = V_S D_S V_S† ⋯ V_1 D_1 V_1†`` kept as ``M`` with
+        ``U = V_S M`` (``obs`` is already ``V_S† O_k V_S``)."""
+        if not segs:
+            return obs
+        lam, slots, w = segs[0]
+        phase = torch.exp(-0.5j * (theta[slots] @ lam)).to(self.cdtype)  # (d,)
+        m = torch.diag(phase) if w is None else phase[:, None] * w
+        for lam, slots, w in segs[1:]:
+            phase = torch.exp(-0.5j * (theta[slots] @ lam)).to(self.cdtype)
+            m = phase[:, None] * (w @ m)
+        return m.mH @ obs @ m
+
+    def _check_data(self, data: SnData) -> None:
+        if data.n_qubits != self.n_qubits:
+            raise ValueError(
+                f"data encodes {data.n_qubits} qubits; this engine has {self.n_qubits}."
+            )
+        if data.encoding != self._encoding_config():
+            raise ValueError(
+                f"data was encoded with {data.encoding}; this engine uses {self._encoding_config()}. "
+                "Re-encode with this engine's encode()."
+            )
+
+    # ------------------------------------------------------------------ error, export
+
+    def error_estimate(self, data: SnData) -> torch.Tensor:
+        """``(B, K)`` bound on ``|exact − computed|``: dropped weight × ``‖O_k‖`` (0 when exact).
+
+        Exact because the dropped sectors' blocks are positive semidefinite with total trace
+        ``data.dropped`` and ``|Tr(O U ρ U†)| ≤ ‖O‖ Tr ρ``; rounding error (~1e-13 in float64) is
+        not included.
+        """
+        self._check_data(data)
+        norms = torch.tensor(self._obs_norm, dtype=data.dropped.dtype, device=data.device)
+        return data.dropped[:, None] * norms[None, :]
+
+    def to_circuit(self) -> Circuit:
+        """The equivalent gate-level :class:`Circuit` (encoding + Pauli rotations, slots shared
+        within a generator), for cross-checks with ``StatevectorEngine`` at small ``n``."""
+        n = self.n_qubits
+        ops: list = []
+        for layer in range(self.layers):
+            for g, spec in enumerate(self.generators):
+                ops += rotation_ops(pauli_sum(spec, n), layer * len(self.generators) + g)
+        body = Circuit(n, tuple(ops), self.n_params, "zero", 0, "Sn-sector ansatz")
+        return self.encoding.circuit() + body
+
+    def to_observables(self) -> list[PauliSum]:
+        """The observables as explicit (normalized) Pauli sums, in order."""
+        return [pauli_sum(o, self.n_qubits, normalize=True) for o in self.observables]
