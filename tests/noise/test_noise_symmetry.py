@@ -224,3 +224,32 @@ def test_acceptance_on_the_8_qubit_register_model_with_20_inputs(name):
     else:
         assert report.per_element["transpose"] < KEEP
         assert min(report.per_element[g] for g in FLIPS) > BREAK
+
+
+def test_readout_error_in_the_engines_equals_the_confusion_matrix_on_probabilities():
+    from equiqnn.circuits import AngleEncoding, hardware_efficient_ansatz
+    from equiqnn.noise import readout_error
+    from equiqnn.sim import DensityMatrixEngine, dense_states
+    from equiqnn.symmetry import PauliSum
+
+    ro = readout_error(0.02, 0.07)
+    circuit = AngleEncoding(3).circuit() + hardware_efficient_ansatz(3, layers=1)
+    gen = torch.Generator().manual_seed(0)
+    p, x = (
+        torch.rand(circuit.n_params, generator=gen, dtype=torch.float64),
+        torch.rand(2, 3, generator=gen, dtype=torch.float64),
+    )
+    probs = ro.apply_to_probabilities((dense_states(circuit, p, x).abs() ** 2).numpy(), 3)
+    zz = np.array([(1 - 2 * ((k >> 2) & 1)) * (1 - 2 * (k & 1)) for k in range(8)])
+    got = DensityMatrixEngine(circuit, [PauliSum("ZIZ")], noise=NoiseModel(readout=ro))(p, x)[:, 0]
+    np.testing.assert_allclose(got.numpy(), probs @ zz, rtol=0, atol=1e-12)
+
+
+def test_uniform_readout_error_keeps_invariance_and_unequal_readout_breaks_the_transpose():
+    from equiqnn.noise import ReadoutError, readout_error
+
+    uniform = delta(register(noise=NoiseModel(readout=readout_error(0.03, 0.08))))
+    assert uniform.max_deviation < KEEP
+    skewed = ReadoutError(np.eye(2), per_qubit={0: [[0.9, 0.2], [0.1, 0.8]]})  # row qubit 0 only
+    report = delta(register(noise=NoiseModel(readout=skewed)))
+    assert report.per_element["transpose"] > BREAK and report.per_element["flip_rows"] < KEEP

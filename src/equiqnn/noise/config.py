@@ -3,7 +3,8 @@
 A channel is ``{"name": factory name, "params": {...}}``, e.g.
 ``{"name": "amplitude_damping", "params": {"gamma": 0.05}}``; a noise model is
 ``{"channel": ..., "placement": "gate", "per_qubit": {"0": ...}, "idle": ..., "two_qubit": ...}``.
-Channels built with ``Channel.from_kraus`` and readout errors have no such form yet.
+A readout error is ``{"p01_p10": [p01, p10], "per_qubit": {"3": [p01, p10]}}``. Channels built with
+``Channel.from_kraus`` have no such form.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from equiqnn.noise import coherent, damping, pauli_channels
 from equiqnn.noise.channel import Channel
 from equiqnn.noise.model import NoiseModel
+from equiqnn.noise.readout import ReadoutError
 
 __all__ = ["channel_to_config", "channel_from_config", "noise_to_config", "noise_from_config"]
 
@@ -63,11 +65,8 @@ def noise_to_config(noise: NoiseModel | None) -> dict[str, Any] | None:
     """JSON-able dict that ``noise_from_config`` turns back into an equal ``NoiseModel``."""
     if noise is None:
         return None
-    if noise.readout is not None:
-        raise ValueError(
-            "noise models with readout error cannot be saved as config yet; drop readout."
-        )
     return {
+        "readout": _readout_to_config(noise.readout),
         "channel": channel_to_config(noise.channel),
         "placement": noise.placement,
         "per_qubit": {str(q): channel_to_config(ch) for q, ch in noise.overrides.items()},
@@ -79,7 +78,7 @@ def noise_to_config(noise: NoiseModel | None) -> dict[str, Any] | None:
 def noise_from_config(cfg: dict[str, Any] | None) -> NoiseModel | None:
     if cfg is None:
         return None
-    allowed = {"channel", "placement", "per_qubit", "idle", "two_qubit"}
+    allowed = {"channel", "placement", "per_qubit", "idle", "two_qubit", "readout"}
     unknown = set(cfg) - allowed
     if unknown:
         raise ValueError(
@@ -91,4 +90,25 @@ def noise_from_config(cfg: dict[str, Any] | None) -> NoiseModel | None:
         per_qubit={int(q): channel_from_config(c) for q, c in (cfg.get("per_qubit") or {}).items()},
         idle=channel_from_config(cfg.get("idle")),
         two_qubit=channel_from_config(cfg.get("two_qubit")),
+        readout=_readout_from_config(cfg.get("readout")),
     )
+
+
+def _confusion(p01: float, p10: float) -> list[list[float]]:
+    return [[1 - p01, p10], [p01, 1 - p10]]
+
+
+def _readout_to_config(readout: ReadoutError | None) -> dict[str, Any] | None:
+    if readout is None:
+        return None
+    return {
+        "p01_p10": list(readout._default),  # noqa: SLF001 (same layer)
+        "per_qubit": {str(q): list(pair) for q, pair in readout._overrides.items()},  # noqa: SLF001
+    }
+
+
+def _readout_from_config(cfg: dict[str, Any] | None) -> ReadoutError | None:
+    if cfg is None:
+        return None
+    per_qubit = {int(q): _confusion(*pair) for q, pair in (cfg.get("per_qubit") or {}).items()}
+    return ReadoutError(_confusion(*cfg["p01_p10"]), per_qubit=per_qubit)

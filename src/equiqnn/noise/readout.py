@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from equiqnn.noise._validate import probability, qubit_index
+from equiqnn.symmetry import PauliSum
 
 __all__ = ["ReadoutError", "readout_error"]
 
@@ -92,6 +93,34 @@ class ReadoutError:
     def matrix_for(self, qubit: int) -> np.ndarray:
         """The float64 ``(2, 2)`` confusion matrix ``M[read, true]`` on ``qubit``."""
         return _matrix(*self.probs_for(qubit))
+
+    def transform_observable(self, op: PauliSum) -> PauliSum:
+        """The observable whose exact expectation is what this readout reports for ``op``.
+
+        Each qubit of a Pauli string is measured in its own basis and its ±1 outcome ``m`` read as
+        ``m'`` with ``E[m'|m] = a·m + b``, ``a = 1 − p01 − p10``, ``b = p10 − p01``; independent
+        qubits give ``P_S → Σ_{T⊆S} Π_{q∈T} a_q Π_{q∈S∖T} b_q · P_T`` (``2^|S|`` terms per string).
+
+        >>> readout_error(0.1, 0.1).transform_observable(PauliSum("ZI"))
+        PauliSum('0.8*ZI')
+        """
+        out: dict[str, complex] = {}
+        for label, c in op.terms.items():
+            support = [q for q, ch in enumerate(label) if ch != "I"]
+            for mask in range(2 ** len(support)):
+                coef = complex(c)
+                kept = list(label)
+                for k, q in enumerate(support):
+                    p01, p10 = self.probs_for(q)
+                    if mask >> k & 1:
+                        coef *= 1 - p01 - p10
+                    else:
+                        coef *= p10 - p01
+                        kept[q] = "I"
+                if coef != 0:
+                    key = "".join(kept)
+                    out[key] = out.get(key, 0) + coef
+        return PauliSum(out, op.n_qubits)
 
     def full_matrix(self, n_qubits: int) -> np.ndarray:
         """float64 ``(2**n, 2**n)`` matrix ``M_0 ⊗ ... ⊗ M_{n-1}`` (small ``n`` only)."""

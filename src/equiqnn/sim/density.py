@@ -187,8 +187,11 @@ class DensityMatrixEngine:
         max_memory: bytes the engine may use; default 85 % of the memory available when it runs.
         segments: checkpoint segments for gradients (default ``⌈√steps⌉``).
 
-    Memory: ``B·4**n·itemsize`` per stored state; a forward keeps about 4 states, a training step
-    about ``segments + 2·⌈steps/segments⌉ + 4`` (see ``estimate_memory``).
+    Memory: ``B·4**n·itemsize`` per stored state; the estimate (``estimate_memory``, checked before
+    every run) allows 7 states for a forward and ``segments + 3·⌈steps/segments⌉ + 4`` for a training
+    step. Measured (2 cores, complex64, batch 16, hardware-efficient 2 layers, depolarizing after
+    every gate): training at n=10 peaked at 2.1 GiB (estimate 4.6 GiB; complex128: 3.8 GiB), a
+    forward at n=12 at 14.2 GiB (estimate 14.0 GiB + interpreter).
     """
 
     name = "density-matrix"
@@ -208,6 +211,10 @@ class DensityMatrixEngine:
             noise.validate(circuit.n_qubits)
         self.circuit, self.noise = circuit, noise
         self.observables = list(observables)
+        if (
+            noise is not None and noise.readout is not None
+        ):  # readout error: exact, on the observables
+            self.observables = [noise.readout.transform_observable(o) for o in self.observables]
         if not self.observables:
             raise ValueError("need at least one observable.")
         self.max_memory = max_memory
@@ -234,7 +241,9 @@ class DensityMatrixEngine:
         state = batch * 4**self.n_qubits * itemsize
         steps = len(self._ops)
         seg_len = math.ceil(steps / self.segments)
-        saved = (self.segments + 3 * seg_len + 4) if grad else 5
+        # forward: the state plus up to ~6 temporaries of a dense block step (measured peak 6.6
+        # states at n=12, B=16); training: checkpoint boundaries plus one segment's graph
+        saved = (self.segments + 3 * seg_len + 4) if grad else 7
         return state * saved
 
     def _materialize(self, device: torch.device, cd: torch.dtype) -> tuple:

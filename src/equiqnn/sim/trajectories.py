@@ -70,6 +70,10 @@ class TrajectoryEngine:
             noise.validate(circuit.n_qubits)
         self.circuit, self.noise, self.frozen = circuit, noise, bool(frozen)
         self.observables = list(observables)
+        if (
+            noise is not None and noise.readout is not None
+        ):  # readout error: exact, on the observables
+            self.observables = [noise.readout.transform_observable(o) for o in self.observables]
         self.n_trajectories = 1 if frozen else n_trajectories
         self.seed, self.max_memory = int(seed), max_memory
         self._schedule: list[tuple[str, Any]] = []
