@@ -1,5 +1,6 @@
-"""``equiqnn run SPEC --out DIR [--smoke] [--fresh] [key=value ...]``, ``equiqnn export DIR
---csv FILE | --parquet FILE`` and ``equiqnn check``."""
+"""``equiqnn run SPEC --out DIR [--smoke] [--fresh] [--workers N] [--executor pool|ray]
+[--address ADDR] [--track mlflow|wandb] [key=value ...]``, ``equiqnn export DIR --csv FILE |
+--parquet FILE`` and ``equiqnn check``."""
 
 from __future__ import annotations
 
@@ -18,20 +19,30 @@ def _run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"ConfigError: {exc}", file=sys.stderr)
         return 2
+    if args.address is not None and args.executor != "ray":
+        print("run: --address needs --executor ray.", file=sys.stderr)
+        return 2
     command = (
         "equiqnn " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         if sys.argv[1:]
         else "equiqnn run"
     )
-    result = run_study(
-        spec,
-        args.out,
-        command=command,
-        progress=not args.quiet,
-        workers=args.workers,
-        fresh=args.fresh,
-        notify=lambda line: print(line, flush=True),
-    )
+    try:
+        result = run_study(
+            spec,
+            args.out,
+            command=command,
+            progress=not args.quiet,
+            workers=args.workers,
+            fresh=args.fresh,
+            notify=lambda line: print(line, flush=True),
+            executor=args.executor,
+            address=args.address,
+            track=args.track,
+        )
+    except ImportError as exc:  # an optional extra (Ray, MLflow, wandb) is missing
+        print(f"run: {exc}", file=sys.stderr)
+        return 2
     print(result["table"])
     print(
         f"\nwrote {args.out}/results.csv, accuracy_vs_n.png, report.md in {result['seconds']:.0f} s "
@@ -98,7 +109,30 @@ def main(argv: list[str] | None = None) -> int:
         help="recompute every cell and overwrite its row in DIR/results.sqlite",
     )
     run.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: up to 2)"
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes of the local pool, each pinned to a core (default: up to 2); with "
+        "--executor ray, the CPUs of the local Ray cluster (default 2)",
+    )
+    run.add_argument(
+        "--executor",
+        choices=("pool", "ray"),
+        default="pool",
+        help="where cells run: a local process pool (default) or Ray (pip install 'equiqnn[ray]')",
+    )
+    run.add_argument(
+        "--address",
+        default=None,
+        help="with --executor ray: join this running cluster (e.g. auto, ray://host:10001) "
+        "instead of starting a local one",
+    )
+    run.add_argument(
+        "--track",
+        choices=("mlflow", "wandb"),
+        default=None,
+        help="also log each computed cell to MLflow (DIR/mlruns; pip install 'equiqnn[mlflow]') "
+        "or Weights & Biases (offline, DIR/wandb; pip install wandb); never needs a network",
     )
     run.add_argument(
         "overrides", nargs="*", help="dotted overrides such as train.epochs=20 data.n_train=20,40"

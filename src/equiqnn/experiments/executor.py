@@ -1,5 +1,11 @@
 """Run cells on a local process pool: one torch thread per worker, longest cells first.
 
+Each worker process is pinned to its share of the cores, one core each (``os.sched_setaffinity``:
+worker ``i`` to the ``i``-th core this process may run on, cycling when there are more workers than
+cores). Where the platform has no ``sched_setaffinity`` (macOS, Windows) or refuses it (a
+restricted container), workers run unpinned, silently: pinning is a performance hint, never a
+requirement. ``workers=1`` runs in the calling process, which is never pinned.
+
 Rows come back in cell order whatever the completion order, so results do not depend on the number
 of workers (each cell is seeded by its own ``(seed, N)``). ``on_done`` is called in the calling
 process as each cell finishes, which is where a study stores it (see ``equiqnn.experiments.store``).
@@ -18,10 +24,20 @@ import torch
 from equiqnn.experiments.cells import QUANTUM, Cell, Pool, make_pool, run_cell
 from equiqnn.experiments.spec import StudySpec
 
-__all__ = ["run_cells", "default_workers", "OnDone"]
+__all__ = [
+    "run_cells",
+    "default_workers",
+    "OnDone",
+    "CellResult",
+    "available_cores",
+    "longest_first",
+]
 
 #: ``on_done(cell, row, history)``: a finished cell, its flat metric row and its per-epoch history.
 OnDone = Callable[[Cell, dict[str, Any], list[dict[str, Any]]], None]
+
+#: What one cell's work returns: its flat metric row and its per-epoch history.
+CellResult = tuple[dict[str, Any], list[dict[str, Any]]]
 
 _POOL: dict[str, Pool] = {}
 
@@ -30,11 +46,50 @@ def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _init_worker(threads: int) -> None:
+def available_cores() -> list[int]:
+    """The cores this process may run on (sorted); ``[]`` where the platform cannot say."""
+    getaffinity = getattr(os, "sched_getaffinity", None)
+    if getaffinity is None:
+        return []
+    try:
+        return sorted(getaffinity(0))
+    except OSError:
+        return []
+
+
+def _pin(cores: Sequence[int], counter: Any) -> None:
+    """Pin this worker to its core: the next free slot of ``counter`` (a shared ``mp.Value``)
+    picks ``cores[slot % len(cores)]``. Does nothing where pinning is unavailable or refused."""
+    setaffinity = getattr(os, "sched_setaffinity", None)
+    if setaffinity is None or not cores:
+        return
+    with counter.get_lock():
+        slot = int(counter.value)
+        counter.value += 1
+    try:
+        setaffinity(0, {cores[slot % len(cores)]})
+    except OSError:  # e.g. a core outside a cgroup's cpuset: run unpinned
+        pass
+
+
+def _init_worker(threads: int, cores: Sequence[int] = (), counter: Any = None) -> None:
     torch.set_num_threads(threads)
+    if counter is not None:
+        _pin(cores, counter)
 
 
-def _work(cell: Cell, spec: StudySpec) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _pool_executor(workers: int) -> ProcessPoolExecutor:
+    """A spawn-context pool of ``workers`` processes, each with one torch thread and pinned to one
+    core (where the platform allows)."""
+    ctx = mp.get_context("spawn")
+    cores = available_cores()
+    counter = ctx.Value("i", 0) if cores and hasattr(os, "sched_setaffinity") else None
+    return ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(1, cores, counter)
+    )
+
+
+def _work(cell: Cell, spec: StudySpec) -> CellResult:
     """Run one cell; split the per-epoch history (a ``"history"`` entry of the row, when
     ``run_cell`` provides one) from the flat metric row."""
     key = spec.data.model_dump_json()
@@ -50,6 +105,11 @@ def _cost(cell: Cell) -> float:
     if cell.model == "symmetrized":
         return 3.0
     return 2.0 if cell.model in QUANTUM else 1.0
+
+
+def longest_first(cells: Sequence[Cell]) -> list[Cell]:
+    """``cells`` ordered by decreasing estimated cost (stable: ties keep their order)."""
+    return sorted(cells, key=_cost, reverse=True)
 
 
 def run_cells(
@@ -81,12 +141,9 @@ def run_cells(
         finally:
             torch.set_num_threads(threads)
     else:
-        order = sorted(cells, key=_cost, reverse=True)
-        ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(1,)
-        ) as ex:
-            futures: dict[Future[tuple[dict[str, Any], list[dict[str, Any]]]], Cell] = {
+        order = longest_first(cells)
+        with _pool_executor(workers) as ex:
+            futures: dict[Future[CellResult], Cell] = {
                 ex.submit(_work, cell, spec): cell for cell in order
             }
             try:

@@ -24,7 +24,10 @@ from equiqnn.experiments.outputs import (
 from equiqnn.experiments.spec import StudySpec
 from equiqnn.experiments.store import STORE_NAME, ResultStore, cell_config, cell_key
 
-__all__ = ["run_study"]
+__all__ = ["run_study", "EXECUTORS"]
+
+#: Executors accepted by ``run_study`` (and ``equiqnn run --executor``).
+EXECUTORS = ("pool", "ray")
 
 log = logging.getLogger(__name__)
 
@@ -81,24 +84,63 @@ def run_study(
     workers: int | None = None,
     fresh: bool = False,
     notify: Callable[[str], None] | None = None,
+    executor: str = "pool",
+    address: str | None = None,
+    track: str | None = None,
 ) -> dict[str, Any]:
     """Train and evaluate every cell of ``spec`` not yet in ``out/results.sqlite``; store each cell
     as it finishes; write ``results.csv``, ``accuracy_vs_n.png`` and ``report.md`` into ``out``
     from the stored rows of this spec's cells (in cell order).
 
     Args:
+        workers: local pool processes (default: up to 2; ``1`` runs in this process); with
+            ``executor="ray"`` and no ``address``, the CPUs of the local Ray cluster (default 2).
         fresh: recompute every cell and overwrite its stored row.
         notify: called with one line saying how many cells are skipped and how many run.
+        executor: ``"pool"`` (local processes, ``equiqnn.experiments.executor``) or ``"ray"``
+            (``equiqnn.experiments.ray_executor``; needs ``pip install 'equiqnn[ray]'``). Both
+            store the same rows.
+        address: with ``executor="ray"``, join this running cluster instead of starting one.
+        track: also log each computed cell to ``"mlflow"`` (``out/mlruns``) or ``"wandb"``
+            (offline, ``out/wandb``); see ``equiqnn.experiments.tracking``. A failure to log is
+            reported as a warning in the log and never stops the study.
+
+    A missing optional package (Ray, MLflow, wandb) raises ``ImportError`` naming what to install
+    before any cell runs or ``out`` is created.
 
     Returns ``{"rows", "summary", "table", "seconds", "skipped", "computed", "store"}``.
     """
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}.")
+    if address is not None and executor != "ray":
+        raise ValueError(f"address={address!r} needs executor='ray' (got {executor!r}).")
+    if executor == "ray":
+        from equiqnn.experiments.ray_executor import import_ray
+
+        import_ray()  # fail before any work when Ray is missing
+    if track is not None:
+        from equiqnn.experiments.tracking import TRACKERS
+
+        if track not in TRACKERS:
+            raise ValueError(f"unknown tracker {track!r}; choose one of {', '.join(TRACKERS)}.")
     out = Path(out)
+    tracker = None
+    if track is not None:
+        from equiqnn.experiments.tracking import make_tracker
+
+        tracker = make_tracker(track, out, spec.name)  # ImportError before out is created
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     cells = expand_cells(spec)
     configs = {c: cell_config(spec, c) for c in cells}
     keys = [cell_key(spec, c) for c in cells]
-    n_workers = default_workers() if workers is None else int(workers)
+    key_of = dict(zip(cells, keys, strict=True))
+    if executor == "ray":
+        from equiqnn.experiments.ray_executor import DEFAULT_NUM_CPUS
+
+        n_workers = int(workers or DEFAULT_NUM_CPUS)
+    else:
+        n_workers = default_workers() if workers is None else int(workers)
     with ResultStore(out / STORE_NAME) as store:
         done = set() if fresh else store.done_keys()
         todo = [c for c, k in zip(cells, keys, strict=True) if k not in done]
@@ -116,12 +158,29 @@ def run_study(
         def on_done(cell: Cell, row: dict[str, Any], history: list[dict[str, Any]]) -> None:
             store.put(cell, row, configs[cell], history, replace=fresh)
             bar.update(cell, row)
+            if tracker is not None:
+                try:
+                    tracker.log_cell(cell, key_of[cell], configs[cell], row, history)
+                except Exception as exc:  # tracking mirrors the store; it never stops a study
+                    log.warning("could not log cell %s to %s: %r", cell.key, track, exc)
 
         try:
-            if todo:
+            if todo and executor == "ray":
+                from equiqnn.experiments.ray_executor import run_cells_ray
+
+                run_cells_ray(
+                    todo,
+                    spec,
+                    address=address,
+                    num_cpus=None if address else workers,
+                    on_done=on_done,
+                )
+            elif todo:
                 run_cells(todo, spec, workers=workers, on_done=on_done)
         finally:
             bar.close()
+            if tracker is not None:
+                tracker.close()
         rows = store.metrics(keys)
     if len(rows) != len(cells):
         raise RuntimeError(
