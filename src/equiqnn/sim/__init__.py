@@ -3,6 +3,7 @@
 from equiqnn.sim.covariance import CovarianceReport, covariance
 from equiqnn.sim.density import DensityMatrixEngine
 from equiqnn.sim.memory import MemoryEstimateError, available_memory_bytes
+from equiqnn.sim.pauli_propagation import PauliPropagationEngine, PropData
 from equiqnn.sim.reference import dense_density_expectations, dense_expectations, dense_states
 from equiqnn.sim.schedule import Scheduled, noisy_schedule
 from equiqnn.sim.shots import ShotEstimator, with_shots
@@ -19,6 +20,8 @@ __all__ = [
     "SnSectorEngine",
     "SnData",
     "encode_product_sectors",
+    "PauliPropagationEngine",
+    "PropData",
     "ShotEstimator",
     "with_shots",
     "noisy_schedule",
