@@ -6,6 +6,14 @@ from equiqnn.symmetry.checks import (
     assert_invariant,
     check_invariance,
 )
+from equiqnn.symmetry.lie import DLAResult, dla
+from equiqnn.symmetry.lie_sn import (
+    SN_DLA_FORMULAS,
+    dla_table,
+    format_dla_table,
+    sn_dla_dimension,
+    sn_generators,
+)
 from equiqnn.symmetry.pauli import PAULI_MATRICES, PauliString, PauliSum, validate_label
 from equiqnn.symmetry.representation import Representation
 from equiqnn.symmetry.twirl import (
@@ -31,4 +39,11 @@ __all__ = [
     "InvarianceError",
     "check_invariance",
     "assert_invariant",
+    "DLAResult",
+    "dla",
+    "dla_table",
+    "format_dla_table",
+    "sn_generators",
+    "sn_dla_dimension",
+    "SN_DLA_FORMULAS",
 ]
