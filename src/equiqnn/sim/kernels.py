@@ -13,7 +13,21 @@ import torch
 
 from equiqnn.sim.plan import Step
 
-__all__ = ["TStep", "materialize", "apply_step", "generator_action", "apply_matrix", "local_pauli"]
+__all__ = [
+    "TStep",
+    "materialize",
+    "apply_step",
+    "generator_action",
+    "apply_matrix",
+    "local_pauli",
+    "take_columns",
+]
+
+
+def take_columns(psi: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
+    """``psi[:, src]`` for ``(B, D)`` states: a gather with a broadcast index, several times faster
+    than advanced indexing on CPU for large ``D``."""
+    return psi.gather(1, src.expand(psi.shape[0], -1))
 
 
 @dataclass
@@ -61,7 +75,7 @@ def materialize(step: Step, device: torch.device, cdtype: torch.dtype) -> TStep:
 
 def _rot(psi, src, phase, half):
     """cos(half) ψ − i sin(half) Pψ; ``half`` scalar or (B, 1)."""
-    moved = psi if src is None else psi[:, src]
+    moved = psi if src is None else take_columns(psi, src)
     return torch.cos(half) * psi - 1j * torch.sin(half) * (phase * moved)
 
 
@@ -137,9 +151,10 @@ def apply_step(
         return _rot(psi, s.src, s.phase, sign * s.coeff * x[:, s.feature : s.feature + 1] / 2)
     if s.kind == "mono":
         assert s.phase is not None and s.inv_phase is not None
+        assert s.src is not None and s.inv_src is not None  # monomial steps always move
         if inverse:
-            return s.inv_phase * psi[:, s.inv_src]
-        return s.phase * psi[:, s.src]
+            return s.inv_phase * take_columns(psi, s.inv_src)
+        return s.phase * take_columns(psi, s.src)
     if s.mat is not None:  # fixed dense gate
         return apply_matrix(psi, s.mat.conj().T if inverse else s.mat, s.qubits, n)
     assert s.lam is not None and s.vec is not None
@@ -152,8 +167,8 @@ def generator_action(psi: torch.Tensor, s: TStep, n: int) -> torch.Tensor:
     """``G ψ`` where the step is ``exp(-i θ G / 2)`` in its trainable angle ``θ = params[slot]``."""
     assert s.kind in ("rot", "diag", "local", "dense")
     if s.kind == "rot":
-        assert s.phase is not None
-        return s.coeff * (s.phase * psi[:, s.src])
+        assert s.phase is not None and s.src is not None  # non-diagonal strings move
+        return s.coeff * (s.phase * take_columns(psi, s.src))
     if s.kind == "diag":
         assert s.phase is not None
         return s.phase * psi

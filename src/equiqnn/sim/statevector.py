@@ -10,13 +10,20 @@ from __future__ import annotations
 import torch
 
 from equiqnn.circuits import Circuit
-from equiqnn.sim.adjoint import AdjointExpectation, run_steps
+from equiqnn.sim.adjoint import run_steps
 from equiqnn.sim.kernels import materialize
 from equiqnn.sim.memory import check_memory
 from equiqnn.sim.plan import compile_circuit, observable_table
+from equiqnn.sim.sv_fuse import fuse_circuit
+from equiqnn.sim.sv_fused import FusedAdjoint, FusedRunner
+from equiqnn.sim.sv_product import ProductEmbedding
 from equiqnn.symmetry import PauliSum
 
 __all__ = ["StatevectorEngine", "complex_dtype"]
+
+# below this estimate the check against the machine's free memory is skipped: reading it
+# (/proc/meminfo) costs more than a small training step; an explicit max_memory is always checked
+_QUICK_CHECK_BYTES = 64 * 2**20
 
 
 def complex_dtype(real: torch.dtype) -> torch.dtype:
@@ -65,7 +72,10 @@ class StatevectorEngine:
         )
         self._steps, self._product = compile_circuit(circuit)
         self._obs = observable_table(self.observables, circuit.n_qubits)
+        self._fused = fuse_circuit(circuit, product_folded=bool(self._product))
+        self._embed = ProductEmbedding(self._product, circuit.initial) if self._product else None
         self._cache: dict[tuple[torch.device, torch.dtype], tuple] = {}
+        self._runners: dict[tuple[torch.device, torch.dtype], FusedRunner] = {}
 
     @property
     def n_qubits(self) -> int:
@@ -73,10 +83,11 @@ class StatevectorEngine:
 
     def estimate_memory(self, batch: int, itemsize: int = 8, grad: bool = True) -> int:
         """Bytes for a forward (and backward when ``grad``): autograd keeps about two states per
-        step; the plan keeps an index and a phase vector per step."""
+        step; without a graph (values, or the adjoint gradient) up to six states are alive at once;
+        the plan keeps an index and a phase vector per step."""
         dim = 2**self.n_qubits
         state = batch * dim * itemsize
-        saved = (2 * len(self._steps) + 4) if grad else 4
+        saved = (2 * len(self._steps) + 4) if grad else 6
         plan = (len(self._steps) + len(self._obs)) * dim * (8 + itemsize)
         return state * saved + plan
 
@@ -94,6 +105,12 @@ class StatevectorEngine:
             self._cache[key] = (steps, obs)
         return self._cache[key]
 
+    def _runner(self, device: torch.device, cdtype: torch.dtype) -> FusedRunner:
+        key = (device, cdtype)
+        if key not in self._runners:
+            self._runners[key] = FusedRunner(self._fused, self._obs, device, cdtype)
+        return self._runners[key]
+
     def initial_state(
         self, inputs: torch.Tensor, batch: int, rdtype: torch.dtype, device
     ) -> torch.Tensor:
@@ -105,8 +122,8 @@ class StatevectorEngine:
                     f"amplitude inputs must have shape (batch, {2**n}); got {tuple(inputs.shape)}."
                 )
             return inputs.to(device=device, dtype=rdtype).to(cd)
-        if self._product:
-            return _product_state(self._product, inputs.to(device=device, dtype=rdtype), init, cd)
+        if self._embed is not None:
+            return self._embed(inputs.to(device=device, dtype=rdtype), cd)
         psi = torch.zeros(batch, 2**n, dtype=cd, device=device)
         if init == "zero":
             psi[:, 0] = 1
@@ -133,23 +150,31 @@ class StatevectorEngine:
             )
         batch = inputs.shape[0]
         cd = complex_dtype(rdtype)
-        check_memory(
-            self.estimate_memory(
-                batch,
-                torch.empty(0, dtype=cd).element_size(),
-                grad=torch.is_grad_enabled() and (not self.adjoint or inputs.requires_grad),
-            ),
-            self.max_memory,
-            device,
-            f"StatevectorEngine ({self.n_qubits} qubits, batch {batch})",
-            "Evaluate in smaller batches, or use a many-qubit engine.",
+        estimate = self.estimate_memory(
+            batch,
+            8 if cd == torch.complex64 else 16,
+            grad=torch.is_grad_enabled() and (not self.adjoint or inputs.requires_grad),
         )
-        steps, obs = self._materialize(device, cd)
+        if self.max_memory is not None or estimate > _QUICK_CHECK_BYTES:
+            check_memory(
+                estimate,
+                self.max_memory,
+                device,
+                f"StatevectorEngine ({self.n_qubits} qubits, batch {batch})",
+                "Evaluate in smaller batches, or use a many-qubit engine.",
+            )
         psi = self.initial_state(inputs, batch, rdtype, device)
         x = inputs.to(rdtype)
-        use_adjoint = self.adjoint and not inputs.requires_grad and params.requires_grad
-        if use_adjoint and torch.is_grad_enabled():
-            return AdjointExpectation.apply(params, psi.detach(), x, steps, obs, self.n_qubits)
+        needs_graph = torch.is_grad_enabled() and (params.requires_grad or inputs.requires_grad)
+        if not needs_graph:  # values only: the fused plan
+            runner = self._runner(device, cd)
+            with torch.no_grad():
+                psi = runner.run(psi, params, x, runner.tables(params))
+                return runner.expectations(psi).to(rdtype)
+        if self.adjoint and not inputs.requires_grad:
+            owned = self.circuit.initial != "amplitude"  # psi is ours: overwrite it in place
+            return FusedAdjoint.apply(params, psi.detach(), x, self._runner(device, cd), owned)
+        steps, obs = self._materialize(device, cd)  # autograd through the step-by-step plan
         psi = run_steps(psi, steps, params, x, self.n_qubits)
         return expectations(psi, obs, rdtype)
 
@@ -158,35 +183,3 @@ def expectations(psi: torch.Tensor, obs, rdtype: torch.dtype) -> torch.Tensor:
     """``(B, K)`` real expectations from the observable table."""
     vals = [(psi.conj() * (psi if src is None else psi[:, src])) @ w for src, w in obs]
     return torch.stack(vals).sum(0).real.to(rdtype)
-
-
-def _product_state(product, x: torch.Tensor, init: str, cd: torch.dtype) -> torch.Tensor:
-    """Kronecker product of single-qubit ``R_axis(scale·x_f)|init⟩`` computed directly."""
-    half = torch.stack([scale * x[:, f] / 2 for _, f, scale in product], dim=1)  # (B, n)
-    c, s = torch.cos(half).to(cd), torch.sin(half).to(cd)
-    if init == "zero":  # R|0>: X: (c, -i s); Y: (c, s); Z: (e^{-ia/2}, 0)
-        vecs = []
-        for q, (axis, _, _) in enumerate(product):
-            if axis == "X":
-                vecs.append(torch.stack([c[:, q], -1j * s[:, q]], -1))
-            elif axis == "Y":
-                vecs.append(torch.stack([c[:, q], s[:, q]], -1))
-            else:
-                vecs.append(torch.stack([c[:, q] - 1j * s[:, q], torch.zeros_like(c[:, q])], -1))
-    else:  # R|+>: X: e^{-ia/2}|+>; Y: ((c - s), (c + s))/√2; Z: (e^{-ia/2}, e^{ia/2})/√2
-        r = 2**-0.5
-        vecs = []
-        for q, (axis, _, _) in enumerate(product):
-            if axis == "X":
-                e = c[:, q] - 1j * s[:, q]
-                vecs.append(torch.stack([e * r, e * r], -1))
-            elif axis == "Y":
-                vecs.append(torch.stack([(c[:, q] - s[:, q]) * r, (c[:, q] + s[:, q]) * r], -1))
-            else:
-                vecs.append(
-                    torch.stack([(c[:, q] - 1j * s[:, q]) * r, (c[:, q] + 1j * s[:, q]) * r], -1)
-                )
-    psi = vecs[0]
-    for v in vecs[1:]:
-        psi = (psi[:, :, None] * v[:, None, :]).reshape(psi.shape[0], -1)
-    return psi
