@@ -1,10 +1,18 @@
 """Batched, exact, differentiable density-matrix engine with explicit noise placement.
 
-``ρ`` is stored as ``vec(ρ)`` of shape ``(B, 4**n)`` (row-major: row index on "qubits" ``0..n-1``,
-column index on ``n..2n-1``), so a gate ``U`` acts as ``U ⊗ U*`` — ``U`` on the row half and its
-complex conjugate on the column half — and a channel as its superoperator ``Σ_k K_k ⊗ K_k*`` on
-``(q, q+n)``. Pauli actions are axis flips times small sign tensors, so the plan stores no ``4**n``
-index arrays. Gradients: torch autograd with checkpointed segments (memory ~ √steps states).
+Two exact paths:
+
+* **Heisenberg** (default whenever it applies): ``Tr(O ℰ(ρ(x))) = Tr(ℰ†(O) ρ(x))``. The data-free
+  part of the circuit acts on the ``K`` observables as real Pauli-transfer matrices
+  (``dm_blocks``, ``dm_heisenberg``), one-qubit ops fused per qubit, Clifford gates with Pauli
+  channels composed into one signed gather; the result is contracted with the input states — a
+  product state of per-qubit Bloch vectors (encodings whose data rotations come before any
+  entangling gate on their qubit) or amplitude vectors. Cost ``~K/B`` of a Schrödinger step.
+* **Schrödinger** (``dm_schrodinger``): ``vec(ρ)`` ``(B, 4**n)`` gate by gate, for ``evolve`` and for
+  circuits the Heisenberg path does not cover (data re-uploading after an entangling gate,
+  generator rotations on more than 3 qubits).
+
+Gradients: torch autograd; long chains are checkpointed (memory ~ √steps states).
 
 Noise placement follows ``NoiseModel``: ``"gate"`` — after every gate on the qubits it touches
 (state preparation counts as a gate on every qubit); ``"layer"`` — once per qubit at every layer
@@ -14,167 +22,23 @@ barrier (encodings and ansatz layers end with one) and at the end of the circuit
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch.utils.checkpoint import checkpoint
 
-from equiqnn.circuits import (
-    Circuit,
-    DataRotation,
-    FixedGate,
-    GeneratorRotation,
-    PauliRotation,
-)
-from equiqnn.noise import Channel, NoiseModel
-from equiqnn.sim.kernels import apply_matrix
+from equiqnn.circuits import Circuit
+from equiqnn.noise import NoiseModel
+from equiqnn.sim.dm_blocks import compile_heisenberg
+from equiqnn.sim.dm_heisenberg import HeisenbergRunner
+from equiqnn.sim.dm_pauli import observable_vectors
+from equiqnn.sim.dm_schrodinger import compile_schrodinger, run_schrodinger
 from equiqnn.sim.memory import check_memory
-from equiqnn.sim.plan import _restrict, fixed_gate_matrix, kron_all, observable_table
-from equiqnn.sim.schedule import noisy_schedule
+from equiqnn.sim.plan import observable_table
 from equiqnn.sim.statevector import StatevectorEngine, complex_dtype
-from equiqnn.symmetry import PAULI_MATRICES, PauliString, PauliSum
+from equiqnn.symmetry import PauliSum
 
 __all__ = ["DensityMatrixEngine"]
-
-
-@dataclass
-class _Op:
-    """One compact step on the 2n-"qubit" vector ``vec(ρ)``.
-
-    kind 'rot': ψ ← cos(a/2)ψ − i sin(a/2)·Pψ with Pψ = scalar · sign ⊙ flip(ψ, flips); the angle a
-    is ``coeff·params[slot]`` or, for data, ``coeff·x[:, feature]``.
-    kind 'dense': a fixed matrix (gate or superoperator), or a generator rotation (slot >= 0).
-    """
-
-    kind: str
-    flips: tuple[int, ...] = ()
-    signs: tuple[tuple[int, float], ...] = ()
-    scalar: complex = 1.0
-    slot: int = -1
-    feature: int = -1
-    coeff: float = 1.0
-    qubits: tuple[int, ...] = ()
-    matrix: np.ndarray | None = None
-    eigvals: np.ndarray | None = None
-    eigvecs: np.ndarray | None = None
-    local: np.ndarray | None = None  # 'fused': the gate's local Pauli (rotation) on ``qubits``
-
-
-def _pauli_op(label: str, offset: int, n2: int, **kw) -> _Op:
-    """Compact op for the Pauli ``label`` placed at qubits ``offset..``; conjugated when asked."""
-    flips, signs = [], []
-    for k, ch in enumerate(label):
-        q = k + offset
-        if ch in "XY":
-            flips.append(q)
-        if ch == "Z":
-            signs.append((q, 1.0))
-        elif ch == "Y":  # source bit is flipped: (−1)^{src} = (−1, +1) on the target index
-            signs.append((q, -1.0))
-    scalar = 1j ** label.count("Y")
-    return _Op("rot", tuple(flips), tuple(signs), scalar, **kw)
-
-
-def _embedded_superop(
-    channel: Channel, ch_qubits: tuple[int, ...], qs: tuple[int, ...]
-) -> np.ndarray:
-    """Superoperator of ``channel`` on ``ch_qubits`` ⊆ ``qs``, as a ``4**k`` matrix on ``qs``."""
-    k = len(qs)
-    total = np.zeros((4**k, 4**k), dtype=np.complex128)
-    for kraus in channel.kraus:
-        full = _embed_local(np.asarray(kraus), [qs.index(q) for q in ch_qubits], k)
-        total += np.kron(full, full.conj())
-    return total
-
-
-def _embed_local(mat: np.ndarray, positions: list[int], k: int) -> np.ndarray:
-    """``mat`` acting on ``positions`` of ``k`` qubits (first listed most significant)."""
-    m = len(positions)
-    t = mat.reshape((2,) * (2 * m))
-    eye = np.eye(2 ** (k - m)).reshape((2,) * (2 * (k - m)))
-    full = np.multiply.outer(t, eye)  # axes: out(pos), in(pos), out(rest), in(rest)
-    rest = [p for p in range(k) if p not in positions]
-    order_out = positions + rest
-    # build permutation to (out_0..out_{k-1}, in_0..in_{k-1})
-    axes_out = [m * 0 + i for i in range(m)] + [2 * m + i for i in range(k - m)]
-    axes_in = [m + i for i in range(m)] + [2 * m + (k - m) + i for i in range(k - m)]
-    perm_out = [axes_out[order_out.index(p)] for p in range(k)]
-    perm_in = [axes_in[order_out.index(p)] for p in range(k)]
-    return full.transpose(perm_out + perm_in).reshape(2**k, 2**k)
-
-
-def _compile(circuit: Circuit, noise: NoiseModel | None) -> list[_Op]:
-    n, n2 = circuit.n_qubits, 2 * circuit.n_qubits
-    ops: list[_Op] = []
-    schedule = noisy_schedule(circuit, noise)
-    i = 0
-    while i < len(schedule):
-        entry = schedule[i]
-        i += 1
-        if entry.op is None:
-            assert entry.channel is not None
-            sup = np.array(entry.channel.superoperator(), dtype=np.complex128)  # writable copy
-            qs = entry.qubits
-            ops.append(_Op("dense", qubits=qs + tuple(q + n for q in qs), matrix=sup))
-            continue
-        op = entry.op
-        if isinstance(op, (PauliRotation, FixedGate)) and len(op.qubits) <= 2:
-            qs = tuple(op.qubits)
-            noise_sup = np.eye(4 ** len(qs), dtype=np.complex128)
-            while (
-                i < len(schedule) and schedule[i].op is None and set(schedule[i].qubits) <= set(qs)
-            ):
-                ch = schedule[i].channel
-                assert ch is not None
-                noise_sup = _embedded_superop(ch, schedule[i].qubits, qs) @ noise_sup
-                i += 1
-            dense_q = qs + tuple(q + n for q in qs)
-            if isinstance(op, FixedGate):
-                u = fixed_gate_matrix(op.name)
-                ops.append(_Op("dense", qubits=dense_q, matrix=noise_sup @ np.kron(u, u.conj())))
-            else:
-                local = kron_all([PAULI_MATRICES[op.pauli[q]] for q in qs])
-                ops.append(
-                    _Op(
-                        "fused",
-                        qubits=dense_q,
-                        slot=op.slot,
-                        coeff=op.coeff,
-                        matrix=noise_sup,
-                        local=local,
-                    )
-                )
-            continue
-        if isinstance(op, PauliRotation):
-            ny = op.pauli.count("Y")
-            ops.append(_pauli_op(op.pauli, 0, n2, slot=op.slot, coeff=op.coeff))
-            ops.append(_pauli_op(op.pauli, n, n2, slot=op.slot, coeff=-op.coeff * (-1) ** ny))
-        elif isinstance(op, DataRotation):
-            label = PauliString.on(n, {op.qubit: op.axis}).label
-            conj = op.scale if op.axis == "Y" else -op.scale
-            ops.append(_pauli_op(label, 0, n2, feature=op.feature, coeff=op.scale))
-            ops.append(_pauli_op(label, n, n2, feature=op.feature, coeff=conj))
-        elif isinstance(op, FixedGate):
-            m = fixed_gate_matrix(op.name)
-            ops.append(_Op("dense", qubits=op.qubits, matrix=m))
-            ops.append(_Op("dense", qubits=tuple(q + n for q in op.qubits), matrix=m.conj()))
-        elif isinstance(op, GeneratorRotation):
-            qs = op.qubits
-            h = _restrict(op.generator, qs)
-            lam, vec = np.linalg.eigh(h)
-            ops.append(_Op("dense", qubits=qs, slot=op.slot, eigvals=lam, eigvecs=vec))
-            # U* = V* diag(e^{+iθλ/2}) V^T: eigenvalues −λ with eigenvectors V*
-            ops.append(
-                _Op(
-                    "dense",
-                    qubits=tuple(q + n for q in qs),
-                    slot=op.slot,
-                    eigvals=-lam,
-                    eigvecs=vec.conj(),
-                )
-            )
-    return ops
 
 
 class DensityMatrixEngine:
@@ -187,11 +51,12 @@ class DensityMatrixEngine:
         max_memory: bytes the engine may use; default 85 % of the memory available when it runs.
         segments: checkpoint segments for gradients (default ``⌈√steps⌉``).
 
-    Memory: ``B·4**n·itemsize`` per stored state; the estimate (``estimate_memory``, checked before
-    every run) allows 7 states for a forward and ``segments + 3·⌈steps/segments⌉ + 4`` for a training
-    step. Measured (2 cores, complex64, batch 16, hardware-efficient 2 layers, depolarizing after
-    every gate): training at n=10 peaked at 2.1 GiB (estimate 4.6 GiB; complex128: 3.8 GiB), a
-    forward at n=12 at 14.2 GiB (estimate 14.0 GiB + interpreter).
+    Memory (``estimate_memory``, checked before every run): Heisenberg path — ``K·4**n`` real
+    coefficients per stored observable state (about 3 for a forward, one per elementary step or
+    per checkpoint segment for a training step), ``12·4**n`` bytes per Clifford block, and the
+    contraction's ``B·K·4**(n-1)`` (product inputs) or ``K·4**n`` complex (amplitude inputs);
+    Schrödinger path — ``B·4**n·itemsize`` per state, 7 states for a forward and
+    ``segments + 3·⌈steps/segments⌉ + 4`` for a training step.
     """
 
     name = "density-matrix"
@@ -218,7 +83,7 @@ class DensityMatrixEngine:
         if not self.observables:
             raise ValueError("need at least one observable.")
         self.max_memory = max_memory
-        self._ops = _compile(circuit, noise)
+        self._ops = compile_schrodinger(circuit, noise)
         self.segments = segments or max(1, math.ceil(math.sqrt(len(self._ops))))
         n, d = circuit.n_qubits, 2**circuit.n_qubits
         self._obs = []
@@ -232,12 +97,26 @@ class DensityMatrixEngine:
             max_memory=max_memory,
         )
         self._cache: dict[tuple[torch.device, torch.dtype], tuple] = {}
+        self._plan = compile_heisenberg(circuit, noise)
+        self._user_segments = segments
+        self._runners: dict[tuple[torch.device, torch.dtype], HeisenbergRunner] = {}
+        if self._plan is not None:
+            self._obs_vec = observable_vectors(self.observables, n)
+            self._n_elem = sum(len(b.local) if b.kind == "L" else 1 for b in self._plan.blocks)
+
+    @property
+    def path(self) -> str:
+        """``"heisenberg"`` or ``"schrodinger"``: how ``__call__`` evaluates this circuit."""
+        return "schrodinger" if self._plan is None else "heisenberg"
 
     @property
     def n_qubits(self) -> int:
         return self.circuit.n_qubits
 
     def estimate_memory(self, batch: int, itemsize: int = 16, grad: bool = True) -> int:
+        """Bytes a call on ``batch`` inputs needs (``itemsize``: the complex dtype's)."""
+        if self._plan is not None:
+            return self._heisenberg_memory(batch, itemsize, grad)
         state = batch * 4**self.n_qubits * itemsize
         steps = len(self._ops)
         seg_len = math.ceil(steps / self.segments)
@@ -245,6 +124,28 @@ class DensityMatrixEngine:
         # states at n=12, B=16); training: checkpoint boundaries plus one segment's graph
         saved = (self.segments + 3 * seg_len + 4) if grad else 7
         return state * saved
+
+    def _heisenberg_segments(self, itemsize: int) -> int:
+        if self._user_segments is not None:
+            return self._user_segments
+        graph = len(self._obs_vec) * 4**self.n_qubits * itemsize // 2 * (self._n_elem + 2)
+        return 1 if graph <= 2**28 else max(1, math.ceil(math.sqrt(len(self._plan.blocks))))  # type: ignore[union-attr]
+
+    def _heisenberg_memory(self, batch: int, itemsize: int, grad: bool) -> int:
+        assert self._plan is not None
+        n, k, real = self.n_qubits, len(self._obs_vec), itemsize // 2
+        vec = k * 4**n * real
+        if grad:
+            segs = self._heisenberg_segments(itemsize)
+            saved = self._n_elem + 2 if segs <= 1 else segs + 2 * math.ceil(self._n_elem / segs)
+        else:
+            saved = 0
+        plan = sum(16 * 4**n for b in self._plan.blocks if b.kind == "C")
+        if self.circuit.initial == "amplitude":
+            contract = 4 * vec + batch * (k * 2**n + 2 * 2**n) * itemsize
+        else:
+            contract = 3 * batch * vec // 4 + batch * n * 4 * real * 8
+        return (saved + 3) * vec + plan + contract
 
     def _materialize(self, device: torch.device, cd: torch.dtype) -> tuple:
         key = (device, cd)
@@ -296,6 +197,11 @@ class DensityMatrixEngine:
             raise ValueError(
                 f"inputs must be 2-D (batch, features); got shape {tuple(inputs.shape)}."
             )
+        if self.circuit.initial != "amplitude" and inputs.shape[1] != self.circuit.n_features:
+            raise ValueError(
+                f"inputs must have {self.circuit.n_features} features per sample; "
+                f"got {inputs.shape[1]}."
+            )
         batch = inputs.shape[0]
         grad = torch.is_grad_enabled() and (params.requires_grad or inputs.requires_grad)
         check_memory(
@@ -305,6 +211,8 @@ class DensityMatrixEngine:
             f"DensityMatrixEngine ({self.n_qubits} qubits, batch {batch})",
             "Evaluate in smaller batches, use fewer qubits, or use TrajectoryEngine (pure states).",
         )
+        if self._plan is not None:
+            return self._heisenberg(params, inputs, batch, rd, cd, grad)
         ops, obs = self._materialize(device, cd)
         psi = self._pure.initial_state(inputs, batch, rd, device)  # (B, 2**n), no gates applied
         rho = (psi[:, :, None] * psi.conj()[:, None, :]).reshape(batch, -1)
@@ -314,11 +222,25 @@ class DensityMatrixEngine:
             size = math.ceil(len(ops) / self.segments)
             for start in range(0, len(ops), size):
                 chunk = ops[start : start + size]
-                rho = checkpoint(_run, rho, params, x, chunk, n2, use_reentrant=False)
+                rho = checkpoint(run_schrodinger, rho, params, x, chunk, n2, use_reentrant=False)
         else:
-            rho = _run(rho, params, x, ops, n2)
+            rho = run_schrodinger(rho, params, x, ops, n2)
         vals = [rho[:, idx] @ w for idx, w in obs]
         return torch.stack(vals).sum(0).real.to(rd)
+
+    def _heisenberg(self, params, inputs, batch: int, rd, cd, grad: bool) -> torch.Tensor:
+        assert self._plan is not None
+        key = (params.device, rd)
+        if key not in self._runners:
+            self._runners[key] = HeisenbergRunner(self._plan, self._obs_vec, params.device, rd)
+        runner = self._runners[key]
+        itemsize = torch.empty(0, dtype=cd).element_size()
+        o = runner.observables(params, grad, self._heisenberg_segments(itemsize))
+        if self.circuit.initial == "amplitude":
+            psi = self._pure.initial_state(inputs, batch, rd, params.device)
+            return runner.contract_amplitude(o, psi).to(rd)
+        r = runner.product_state(params, inputs.to(rd), batch, self.circuit.initial)
+        return runner.contract_product(o, r).to(rd)
 
     def evolve(
         self, params: torch.Tensor, rho: torch.Tensor, x: torch.Tensor | None = None
@@ -336,34 +258,8 @@ class DensityMatrixEngine:
             raise ValueError("this circuit has data rotations: pass x (batch, n_features).")
         xx = None if x is None else torch.as_tensor(x, device=params.device).to(rd)
         ops, _ = self._materialize(params.device, cd)
-        out = _run(rho.reshape(rho.shape[0], -1), params, xx, ops, 2 * self.n_qubits)  # type: ignore[arg-type]
+        out = run_schrodinger(rho.reshape(rho.shape[0], -1), params, xx, ops, 2 * self.n_qubits)  # type: ignore[arg-type]
         return out.reshape(rho.shape)
 
     def __repr__(self) -> str:
         return f"DensityMatrixEngine({self.n_qubits} qubits, {len(self._ops)} steps, noise={self.noise!r})"
-
-
-def _run(rho: torch.Tensor, params: torch.Tensor, x: torch.Tensor, ops, n2: int) -> torch.Tensor:
-    b = rho.shape[0]
-    shape = (b,) + (2,) * n2
-    for o, sign, mat, lam, vec in ops:
-        if o.kind == "rot":
-            if o.feature >= 0:
-                half = (o.coeff * x[:, o.feature] / 2).reshape((b,) + (1,) * n2)
-            else:
-                half = (o.coeff * params[o.slot] / 2).to(sign.dtype)
-            t = rho.reshape(shape)
-            moved = torch.flip(t, [q + 1 for q in o.flips]) if o.flips else t
-            p_rho = (o.scalar * sign) * moved
-            rho = (torch.cos(half) * t - 1j * torch.sin(half) * p_rho).reshape(b, -1)
-        elif o.kind == "fused":
-            half = (o.coeff * params[o.slot] / 2).to(rho.real.dtype)
-            eye = torch.eye(vec.shape[0], dtype=vec.dtype, device=vec.device)
-            u = torch.cos(half) * eye - 1j * torch.sin(half) * vec
-            rho = apply_matrix(rho, mat @ torch.kron(u, u.conj()), o.qubits, n2)
-        else:
-            if mat is None:
-                angle = params[o.slot].to(lam.dtype)
-                mat = (vec * torch.exp(-0.5j * angle * lam)) @ vec.conj().T
-            rho = apply_matrix(rho, mat, o.qubits, n2)
-    return rho
