@@ -26,6 +26,8 @@ from equiqnn.groups import PermutationGroup, group_from_spec
 from equiqnn.models.qnn import QNNClassifier
 from equiqnn.models.registry import register_model
 from equiqnn.noise import NoiseModel, noise_from_config, noise_to_config
+from equiqnn.sim import PauliPropagationEngine, available_memory_bytes
+from equiqnn.sim.sn_model import sn_model_parts
 from equiqnn.symmetry import (
     PauliString,
     PauliSum,
@@ -37,6 +39,56 @@ from equiqnn.symmetry import (
 __all__ = ["invariant_qnn", "control_qnn", "baseline_qnn", "make_encoding", "default_readout"]
 
 MAX_ANGLE_QUBITS = 20
+
+
+def _statevector_fits(n_qubits: int) -> bool:
+    """A complex64 state of a batch of 16 (plus gradient workspace, ×4) fits in free memory."""
+    return n_qubits <= 40 and 2**n_qubits * 8 * 16 * 4 <= available_memory_bytes()
+
+
+def _use_sn(kind, group, enc, ansatz, engine, noise) -> bool:
+    """Whether the S_n sector engine runs this model: asked for (``engine="sn"``; refused with the
+    reason when it cannot), or chosen by ``"auto"`` when the statevector would not fit."""
+    fits = (
+        kind == "invariant_qnn"
+        and group.spec is not None
+        and group.spec[0] == "symmetric"
+        and isinstance(enc, AngleEncoding)
+        and ansatz in ("auto", "twirl")
+        and noise is None
+    )
+    if engine == "sn" and not fits:
+        raise ValueError(
+            "engine='sn' runs noiseless invariant_qnn models of symmetric(n) with the angle "
+            "encoding and the default (twirled) ansatz; use engine='auto' for other models."
+        )
+    return engine == "sn" or (engine == "auto" and fits and not _statevector_fits(enc.n_qubits))
+
+
+def _sn_model(group, enc, layers, n_classes, readout, seed, label, config) -> QNNClassifier:
+    """An S_n invariant QNN on the sector engine (the same model as the twirled ansatz)."""
+    engine, circ, obs, readout = sn_model_parts(
+        enc.n_qubits,
+        enc.axis,
+        enc.init,
+        enc.scale,
+        layers=layers,
+        n_classes=n_classes,
+        readout=readout,
+    )
+    if config:
+        config = {**config, "readout": list(readout)}
+    return QNNClassifier(
+        enc,
+        circ,
+        obs,
+        group,
+        n_classes=n_classes,
+        label=label,
+        config=config,
+        seed=seed,
+        engine=engine,
+    )
 
 
 def make_encoding(
@@ -120,7 +172,26 @@ def _build(
     if isinstance(group, (list, tuple)):
         group = group_from_spec(group)
     enc = make_encoding(group, encoding, **enc_kw)
+    if _use_sn(kind, group, enc, ansatz, engine, noise):
+        cfg: dict[str, Any] = {}
+        if group.spec is not None:
+            cfg = {
+                "kind": kind,
+                "group": group.spec,
+                "encoding": enc.config(),
+                "layers": layers,
+                "n_classes": n_classes,
+                "seed": seed,
+                "ansatz": ansatz,
+                "engine": engine,
+                **extra,
+            }
+        return _sn_model(group, enc, layers, n_classes, readout, seed, "InvariantQNN", cfg)
     rep = enc.representation(group)
+    ansatz_kw: dict[str, Any] = {}
+    if isinstance(ansatz, dict):  # e.g. {"type": "twirl", "singles": "X", "pair_letters": ["ZZ"]}
+        ansatz_kw = dict(ansatz)
+        ansatz = ansatz_kw.pop("type", "twirl")
     if ansatz == "auto":
         ansatz = "register" if isinstance(enc, RegisterAmplitude) else "twirl"
     frame = getattr(enc, "frame", "X")
@@ -134,7 +205,7 @@ def _build(
             raise ValueError("ansatz='register' needs the register encoding.")
         circ = register_ansatz(enc.side, layers=layers, frame=frame, control=control)
     elif ansatz == "twirl":
-        circ = (control_ansatz if control else equivariant_ansatz)(rep, layers=layers)
+        circ = (control_ansatz if control else equivariant_ansatz)(rep, layers=layers, **ansatz_kw)
     else:
         raise ValueError(f"ansatz must be 'auto', 'register' or 'twirl'; got {ansatz!r}.")
     obs = readout if readout is not None else default_readout(enc, rep, n_classes)
@@ -150,7 +221,7 @@ def _build(
             "n_classes": n_classes,
             "readout": [str(o) for o in obs],
             "seed": seed,
-            "ansatz": ansatz,
+            "ansatz": dict(ansatz_kw, type=ansatz) if ansatz_kw else ansatz,
             **extra,
         }
         if noise is not None or engine != "auto":
@@ -165,6 +236,11 @@ def _build(
         "control_qnn": "ControlQNN",
         "baseline_qnn": "BaselineQNN",
     }
+    if engine == "pauli" and kind == "invariant_qnn":  # merge string orbits under the group
+        perm_only = not any(set(p) - {"I"} for p in rep.paulis)
+        engine = PauliPropagationEngine(
+            enc.circuit() + circ, obs, symmetry=rep if perm_only else None
+        )
     return QNNClassifier(
         enc,
         circ,
@@ -185,7 +261,13 @@ _SIM_DOC = """
     Simulation: ``noise`` (a ``NoiseModel`` or its config dict) runs the model on the exact
     density-matrix engine (``engine="auto"``), or on Monte-Carlo trajectories with
     ``engine="trajectories"`` (``n_trajectories``; ``frozen=True`` reuses one error sample for every
-    input — not a channel, for reproducing that convention only)."""
+    input — not a channel, for reproducing that convention only). ``engine="sn"`` (and ``"auto"``
+    when the statevector would not fit in memory) runs noiseless ``invariant_qnn(symmetric(n),
+    encoding="angle")`` on the S_n total-spin sector engine (to ~1000 qubits); its readouts are
+    collective-spin terms such as ``"Z"`` (Σ Z_i / n) or ``"ZZ"`` (Σ Z_i Z_j / C(n, 2)).
+    ``engine="pauli"``: exact Pauli propagation for one qubit per pixel at many qubits (e.g.
+    ``grid_d4(8)``, ``encoding="angle"``, ``ansatz={"type": "twirl", "singles": "X",
+    "pair_letters": ["ZZ"]}``); invariant models merge string orbits under the group."""
 
 
 @register_model("invariant_qnn")
@@ -197,7 +279,7 @@ def invariant_qnn(
     n_classes: int = 2,
     readout: list | None = None,
     seed: int = 0,
-    ansatz: str = "auto",
+    ansatz: str | dict = "auto",
     noise: NoiseModel | dict | None = None,
     engine: str = "auto",
     n_trajectories: int = 100,
@@ -236,7 +318,7 @@ def control_qnn(
     n_classes: int = 2,
     readout: list | None = None,
     seed: int = 0,
-    ansatz: str = "auto",
+    ansatz: str | dict = "auto",
     noise: NoiseModel | dict | None = None,
     engine: str = "auto",
     n_trajectories: int = 100,

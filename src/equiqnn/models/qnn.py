@@ -19,16 +19,21 @@ from torch import nn
 from equiqnn.circuits import Circuit, Encoding
 from equiqnn.groups import PermutationGroup
 from equiqnn.noise import NoiseModel
-from equiqnn.sim import DensityMatrixEngine, StatevectorEngine, TrajectoryEngine
+from equiqnn.sim import (
+    DensityMatrixEngine,
+    PauliPropagationEngine,
+    StatevectorEngine,
+    TrajectoryEngine,
+)
 from equiqnn.symmetry import PauliSum, Representation
 
 __all__ = ["QNNClassifier", "make_engine", "ENGINES"]
 
-ENGINES = ("auto", "statevector", "density", "trajectories")
+ENGINES = ("auto", "statevector", "density", "trajectories", "sn", "pauli")
 
 
 def make_engine(
-    engine: str,
+    engine: Any,
     circuit: Circuit,
     observables: list[PauliSum],
     *,
@@ -37,7 +42,17 @@ def make_engine(
     seed: int = 0,
     frozen: bool = False,
 ) -> Any:
-    """``"auto"``: statevector without noise, density matrix with noise; or name one explicitly."""
+    """``"auto"``: statevector without noise, density matrix with noise; or name one explicitly.
+
+    A prebuilt engine object (``engine(theta, x) -> (B, K)`` with a ``name``, e.g. the S_n sector
+    engine that ``invariant_qnn(symmetric(n), engine="sn")`` builds) is used as it is."""
+    if not isinstance(engine, str):
+        return engine
+    if engine == "sn":
+        raise ValueError(
+            "engine='sn' needs the collective-spin form of the circuit: build the model with "
+            "invariant_qnn(symmetric(n), encoding='angle', engine='sn')."
+        )
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}.")
     if engine == "auto":
@@ -51,6 +66,12 @@ def make_engine(
         return StatevectorEngine(circuit, observables)
     if engine == "density":
         return DensityMatrixEngine(circuit, observables, noise=noise)
+    if engine == "pauli":  # product encodings at many qubits; exact (no orbit merging here)
+        if noise is not None and not noise.is_noiseless:
+            raise ValueError(
+                "the Pauli propagation engine cannot apply noise; use engine='density'."
+            )
+        return PauliPropagationEngine(circuit, observables)
     return TrajectoryEngine(
         circuit, observables, noise=noise, n_trajectories=n_trajectories, seed=seed, frozen=frozen
     )
@@ -87,7 +108,7 @@ class QNNClassifier(nn.Module):
         label: str = "QNN",
         config: dict[str, Any] | None = None,
         seed: int = 0,
-        engine: str = "statevector",
+        engine: Any = "statevector",
         noise: NoiseModel | None = None,
         n_trajectories: int = 100,
         frozen: bool = False,

@@ -3,6 +3,7 @@
 The engine evaluates ``⟨ψ(x)| U(θ)† O_k U(θ) |ψ(x)⟩`` by propagating the observables ``O_k`` backwards
 through the trainable gates of ``U(θ)`` (last gate first) as sums of Pauli strings, then reading the
 propagated sums out on the product input state ``|ψ(x)⟩ = ⊗_q R_axis(scale·x_q)|init⟩``.
+Method notes and measured numbers: ``sim/PAULI_PROPAGATION.md``.
 
 Conventions:
 
@@ -13,67 +14,59 @@ Conventions:
 * Strings are packed bit masks: ``x`` (qubits carrying X or Y) and ``z`` (Z or Y), each a
   ``(S, W)`` ``uint64`` array with ``W = ⌈n / 64⌉`` words; qubit ``q`` is bit ``q % 64`` of word
   ``q // 64`` (an internal layout, unrelated to the basis-index convention of the statevector).
-  A string is ``σ(x, z) = i^{x·z} X^x Z^z`` (so ``x = z = 1`` is ``Y``).
-* Coefficients are a real torch tensor ``(S, K)`` (one column per observable) built by
-  differentiable operations from ``cos(a)``, ``sin(a)``, so the output is differentiable in the
-  parameters by autograd. Identical strings are merged after every gate.
+* Gates are grouped into blocks (consecutive gates sharing ``(slot, coeff)``); after every block,
+  equal strings are merged (``np.unique`` on the packed keys). Coefficients are a real torch tensor
+  ``(S, K)`` updated per block by one gather / multiply / ``index_add`` with weights
+  ``const · cos(a)^j · sin(a)^k``, so the output is differentiable in the parameters by autograd.
+* Leading single-qubit gates (before any other kept gate on their qubit, e.g. the first layer's
+  single-qubit rotations) are not propagated: they rotate the input's Bloch vectors (``fold=True``).
+* ``symmetry`` (qubit permutations under which the observables and every block are invariant, e.g.
+  ``AngleEncoding.representation(group)``): the propagated sum is kept as orbit sums, one
+  representative per orbit; read-out expands the orbits again (the input is not invariant).
 * Read-out: ``⟨ψ(x)| Q |ψ(x)⟩ = ∏_{q ∈ supp Q} b[q, Q_q]`` with ``b[q]`` the Bloch vector
   ``(⟨X⟩, ⟨Y⟩, ⟨Z⟩)`` of qubit ``q``; :meth:`PauliPropagationEngine.encode` computes these.
-* Truncation: strings of weight ``> max_weight`` are never created; after each gate, strings whose
+* Truncation: strings of weight ``> max_weight`` are never created; after each block, strings whose
   largest ``|coeff|`` is ``< min_coeff`` are dropped. The error bar of a truncated run is the change
   of the values when ``max_weight`` grows by 2 (same ``min_coeff``).
 
 With ``min_coeff = 0`` the string bookkeeping does not depend on the parameter values, so it is
 computed once (the "plan") and replayed with torch operations on every later call.
-
-Not done (possible extensions): merging strings related by the symmetry group (in an invariant
-model, strings of one orbit carry equal coefficients, so one representative per orbit would do);
-Clifford conjugation by fixed gates other than X, Y, Z; non-commuting ``GeneratorRotation``;
-data re-uploading.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
-from equiqnn.circuits import (
-    Barrier,
-    Circuit,
-    DataRotation,
-    FixedGate,
-    GeneratorRotation,
-    PauliRotation,
+from equiqnn.circuits import Circuit
+from equiqnn.sim.pauliprop_circuit import (
+    _blocks,
+    _check_block_invariant,
+    _fold_blocks,
+    _orbit_observables,
+    _perms,
+    _split,
 )
 from equiqnn.sim.pauliprop_data import PropData, bloch_vectors
-from equiqnn.sim.pauliprop_strings import (
-    _anticommuting,
-    _apply,
-    _masks,
-    _popcount,
-    _readout,
-    _readout_index,
-    _Step,
-    _StringTable,
-)
-from equiqnn.symmetry import PauliString, PauliSum
+from equiqnn.sim.pauliprop_plan import _apply, _plan_block, _Step
+from equiqnn.sim.pauliprop_readout import _fold, _readout, _readout_groups, _table
+from equiqnn.sim.pauliprop_strings import _masks, _orbit_members
+from equiqnn.symmetry import PauliSum
 
 __all__ = ["PauliPropagationEngine", "PropData", "bloch_vectors"]
-
-_ONE = np.uint64(1)
-_CHUNK = 1 << 15  # strings per read-out block
-_EMPTY = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
 class _Plan:
     steps: list[_Step]
-    x: np.ndarray
+    x: np.ndarray  # final representatives
     z: np.ndarray
-    readout: np.ndarray  # int64 (wmax, S): flat table index per support position (0 = identity)
-    max_strings: int
+    owner: np.ndarray  # int64: the representative of each read-out string (weight-sorted)
+    groups: list  # per weight: (None, int64 index tensor (w, S_w))
+    stats: dict[str, Any]
 
 
 class PauliPropagationEngine:
@@ -85,15 +78,21 @@ class PauliPropagationEngine:
             fixed Pauli gates (X, Y, Z). Data re-uploading, non-Pauli fixed gates, non-commuting
             ``GeneratorRotation`` and amplitude inputs are refused with a ``ValueError``.
         observables: ``K`` Hermitian Pauli sums on the circuit's qubits.
+        symmetry: ``None``, or a ``Representation`` (qubit permutations, no Pauli part) or a
+            ``(G, n)`` array listing every element of a qubit-permutation group under which the
+            observables and every block of gates are invariant (checked; ``ValueError`` otherwise).
+            Strings of one orbit are then merged into one representative.
         max_weight: drop strings acting on more than this many qubits (None: no limit).
-        min_coeff: after each gate drop strings whose largest ``|coeff|`` over the observables is
+        min_coeff: after each block drop strings whose largest ``|coeff|`` over the observables is
             below this (0: keep all; then the bookkeeping is planned once and reused).
         max_strings: refuse (``ValueError``) a propagation that grows beyond this many strings.
+        fold: apply leading single-qubit gates to the product state instead of propagating them.
 
     Call ``engine(params, data)`` with ``params`` ``(n_params,)`` and ``data`` a :class:`PropData`
     from :meth:`encode` or raw features ``(B, n_features)``; returns real ``(B, K)`` in the
     parameters' dtype, differentiable in ``params``. After a call, :attr:`n_strings` holds the
-    final and largest string counts.
+    final, largest and read-out string counts and :attr:`strings_per_layer` the count after each
+    layer (last layer first).
     """
 
     name = "pauli_propagation"
@@ -103,9 +102,11 @@ class PauliPropagationEngine:
         circuit: Circuit,
         observables: list[PauliSum],
         *,
+        symmetry: Any = None,
         max_weight: int | None = None,
         min_coeff: float = 0.0,
         max_strings: int = 20_000_000,
+        fold: bool = True,
     ):
         self.circuit = circuit
         self.observables = list(observables)
@@ -128,12 +129,29 @@ class PauliPropagationEngine:
                 f"Pauli propagation reads out on product states; the circuit starts from "
                 f"{circuit.initial!r}. Use StatevectorEngine for amplitude inputs."
             )
-        self._encoding, self._gates = _split(circuit)
         self._words = max(1, -(-n // 64))
-        self._obs_x, self._obs_z, self._obs_c = self._observable_strings()
+        self._encoding, gates = _split(circuit)
+        self._n_gates = len(gates)
+        self._blocks = _blocks(gates, n, self._words)
+        self.fold = bool(fold)
+        if self.fold:
+            self._blocks, self._fold = _fold_blocks(self._blocks, n)
+        else:
+            _, self._fold = _fold_blocks([], n)
+        self.symmetry = symmetry
+        self._perms = _perms(symmetry, n)
+        obs_x, obs_z, obs_c = self._observable_strings()
+        if self._perms is None:
+            obs_size = np.ones(len(obs_x), dtype=np.int64)
+        else:
+            for block in self._blocks:
+                _check_block_invariant(block, self._perms)
+            obs_x, obs_z, obs_c, obs_size = _orbit_observables(obs_x, obs_z, obs_c, self._perms)
+        self._obs = (obs_x, obs_z, obs_c, obs_size)
         self._plan: _Plan | None = None
         self._reference: PauliPropagationEngine | None = None
         self.n_strings: dict[str, int] = {}
+        self.strings_per_layer: list[int] = []
 
     @property
     def n_qubits(self) -> int:
@@ -188,97 +206,85 @@ class PauliPropagationEngine:
                     index[label] = len(rows)
                     rows.append({})
                 rows[index[label]][k] = rows[index[label]].get(k, 0.0) + float(c.real)
-        labels = list(index)
-        x, z = _masks(labels, n, self._words)
-        coeff = np.zeros((len(labels), len(self.observables)))
+        x, z = _masks(list(index), n, self._words)
+        coeff = np.zeros((len(rows), len(self.observables)))
         for i, row in enumerate(rows):
             for k, v in row.items():
                 coeff[i, k] = v
         return x, z, coeff
 
     def _propagate(
-        self, params: torch.Tensor, record: bool
-    ) -> tuple[torch.Tensor, np.ndarray, np.ndarray, list[_Step]]:
-        """Run the bookkeeping and the coefficient arithmetic together (last gate first)."""
-        table = _StringTable(self._obs_x, self._obs_z)
-        c = torch.as_tensor(self._obs_c, dtype=params.dtype, device=params.device)
+        self, params: torch.Tensor | None
+    ) -> tuple[torch.Tensor | None, np.ndarray, np.ndarray, list[_Step]]:
+        """Bookkeeping block by block (last first); with ``params`` also the coefficients (needed
+        when ``min_coeff > 0`` prunes by value)."""
+        x, z, c0, size = self._obs
+        c = (
+            None
+            if params is None
+            else torch.as_tensor(c0, dtype=params.dtype, device=params.device)
+        )
         steps: list[_Step] = []
-        peak = table.size
-        n, words = self.n_qubits, self._words
-        for gate in reversed(self._gates):
-            if isinstance(gate, FixedGate):
-                label = PauliString.on(n, {gate.qubits[0]: gate.name}).label
-                px, pz = _masks([label], n, words)
-                anti = np.flatnonzero(_anticommuting(table.x, table.z, px[0], pz[0]))
-                if len(anti) == 0:
-                    continue
-                step = _Step(-1, 1.0, anti, _EMPTY, np.zeros(0), _EMPTY, table.size, flip=True)
-            else:
-                px, pz = _masks([gate.pauli], n, words)
-                anti = np.flatnonzero(_anticommuting(table.x, table.z, px[0], pz[0]))
-                if len(anti) == 0:
-                    continue
-                step = self._branch(table, anti, px[0], pz[0], gate)
-            c = _apply(step, c, params)
-            if self.min_coeff > 0:
-                keep = (c.detach().abs().amax(1) >= self.min_coeff).cpu().numpy()
-                if not keep.all():
-                    table.select(keep)
-                    c = c[torch.as_tensor(np.flatnonzero(keep), device=c.device)]
-            peak = max(peak, table.size)
-            if table.size > self.max_strings:
-                raise ValueError(
-                    f"Pauli propagation grew to {table.size} strings (max_strings={self.max_strings}); "
-                    "set max_weight (e.g. 6) and/or min_coeff (e.g. 1e-6) to truncate."
-                )
-            if record:
+        peak, rows = len(x), len(x)
+        per_layer: dict[int, int] = {}
+        for block in reversed(self._blocks):
+            done = _plan_block(x, z, size, block, self._perms, self.max_weight)
+            if done is not None:
+                step, x, z, size = done
+                rows = max(rows, step.rows)
+                if c is not None and params is not None:
+                    c = _apply(step, c, params)
+                    if self.min_coeff > 0:
+                        keep = (c.detach().abs().amax(1) >= self.min_coeff).cpu().numpy()
+                        if not keep.all():
+                            x, z, size = x[keep], z[keep], size[keep]
+                            c = c[torch.as_tensor(np.flatnonzero(keep), device=c.device)]
                 steps.append(step)
-        self.n_strings = {"final": table.size, "peak": peak}
-        return c, table.x, table.z, steps
+                peak = max(peak, len(x))
+                if len(x) > self.max_strings:
+                    raise ValueError(
+                        f"Pauli propagation grew to {len(x)} strings (max_strings="
+                        f"{self.max_strings}); set max_weight (e.g. 6) and/or min_coeff (e.g. "
+                        "1e-6) to truncate, or pass symmetry= to merge orbits."
+                    )
+            per_layer[block.layer] = len(x)
+        self.strings_per_layer = [per_layer[k] for k in sorted(per_layer, reverse=True)]
+        self._stats = {"final": len(x), "peak": peak, "rows": rows}
+        return c, x, z, steps
 
-    def _branch(
-        self,
-        table: _StringTable,
-        anti: np.ndarray,
-        px: np.ndarray,
-        pz: np.ndarray,
-        gate: PauliRotation,
-    ) -> _Step:
-        """Branch the anticommuting strings ``Q → ±R = i P Q`` and merge ``R`` into the table."""
-        xa, za = table.x[anti], table.z[anti]
-        rx, rz = xa ^ px, za ^ pz
-        src = anti
-        if self.max_weight is not None:
-            ok = _popcount(rx | rz) <= self.max_weight
-            src, xa, za, rx, rz = anti[ok], xa[ok], za[ok], rx[ok], rz[ok]
-        # σ(P) σ(Q) = i^e σ(R) with e = x_P·z_P + x_Q·z_Q + 2 z_P·x_Q − x_R·z_R (popcounts)
-        e = (
-            _popcount(px & pz) + _popcount(xa & za) + 2 * _popcount(pz & xa) - _popcount(rx & rz)
-        ) % 4
-        sign = np.where((e + 1) % 4 == 0, 1.0, -1.0)  # i · i^e, e odd for anticommuting strings
-        n_in = table.size
-        target = table.insert(rx, rz)
-        return _Step(gate.slot, gate.coeff, anti, src, sign, target, n_in)
+    def _readout_plan(self, x: np.ndarray, z: np.ndarray, device: torch.device) -> tuple:
+        if self._perms is None:
+            mx, mz, owner = x, z, np.arange(len(x))
+        else:
+            mx, mz, owner = _orbit_members(x, z, self._perms)
+        groups = _readout_groups(mx, mz, self.n_qubits)
+        order = np.concatenate([rows for rows, _ in groups]) if groups else np.zeros(0, np.int64)
+        tgroups = [(None, torch.as_tensor(index, device=device)) for _, index in groups]
+        return owner[order], tgroups, len(mx)
 
-    def _build_plan(self, params: torch.Tensor) -> tuple[_Plan, torch.Tensor]:
-        c, x, z, steps = self._propagate(params, record=True)
-        plan = _Plan(steps, x, z, _readout_index(x, z, self.n_qubits), self.n_strings["peak"])
-        return plan, c
+    def _ensure_plan(self, device: torch.device) -> _Plan:
+        if self._plan is None:
+            _, x, z, steps = self._propagate(None)
+            owner, groups, n_read = self._readout_plan(x, z, device)
+            stats = dict(self._stats, readout=n_read)
+            self._plan = _Plan(steps, x, z, owner, groups, stats)
+        return self._plan
 
     def coefficients(self, params: torch.Tensor) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-        """The propagated observables: coefficients ``(S, K)`` and masks ``x``, ``z`` ``(S, W)``."""
+        """The propagated observables: coefficients ``(S, K)`` and masks ``x``, ``z`` ``(S, W)`` of
+        the ``S`` strings (orbit representatives when ``symmetry`` is set)."""
         params = self._check_params(params)
         if self.min_coeff > 0:
-            c, x, z, _ = self._propagate(params, record=False)
+            c, x, z, _ = self._propagate(params)
+            assert c is not None
+            self.n_strings = dict(self._stats)
             return c, x, z
-        if self._plan is None:
-            self._plan, c = self._build_plan(params)
-            return c, self._plan.x, self._plan.z
-        c = torch.as_tensor(self._obs_c, dtype=params.dtype, device=params.device)
-        for step in self._plan.steps:
+        plan = self._ensure_plan(params.device)
+        c = torch.as_tensor(self._obs[2], dtype=params.dtype, device=params.device)
+        for step in plan.steps:
             c = _apply(step, c, params)
-        self.n_strings = {"final": len(self._plan.x), "peak": self._plan.max_strings}
-        return c, self._plan.x, self._plan.z
+        self.n_strings = dict(plan.stats)
+        return c, plan.x, plan.z
 
     def _check_params(self, params: torch.Tensor) -> torch.Tensor:
         params = torch.as_tensor(params)
@@ -303,15 +309,20 @@ class PauliPropagationEngine:
             data = self.encode(data, params.dtype)
         if data.bloch.ndim != 3 or data.bloch.shape[1:] != (self.n_qubits, 3):
             raise ValueError(
-                f"PropData must hold Bloch vectors (batch, {self.n_qubits}, 3); got {tuple(data.bloch.shape)}."
+                f"PropData must hold Bloch vectors (batch, {self.n_qubits}, 3); "
+                f"got {tuple(data.bloch.shape)}."
             )
         c, x, z = self.coefficients(params)
-        if self.min_coeff > 0 or self._plan is None:
-            index = _readout_index(x, z, self.n_qubits)
+        if self.min_coeff > 0:
+            owner, groups, n_read = self._readout_plan(x, z, params.device)
+            self.n_strings["readout"] = n_read
         else:
-            index = self._plan.readout
+            assert self._plan is not None
+            owner, groups = self._plan.owner, self._plan.groups
         bloch = data.bloch.to(device=params.device, dtype=params.dtype)
-        return _readout(bloch, c, index)
+        table = _table(_fold(bloch, self._fold, params))
+        c_read = c.index_select(0, torch.as_tensor(owner, device=c.device))
+        return _readout(table, c_read, groups)
 
     def error_estimate(
         self, params: torch.Tensor, data: PropData | torch.Tensor | np.ndarray
@@ -330,56 +341,22 @@ class PauliPropagationEngine:
                 self._reference = PauliPropagationEngine(
                     self.circuit,
                     self.observables,
+                    symmetry=self.symmetry,
                     max_weight=self.max_weight + 2,
                     min_coeff=self.min_coeff,
                     max_strings=self.max_strings,
+                    fold=self.fold,
                 )
-            stats = dict(self.n_strings)
+            stats, layers = dict(self.n_strings), list(self.strings_per_layer)
             out = (self._reference(params, data) - here).abs()
-            self.n_strings = stats
+            self.n_strings, self.strings_per_layer = stats, layers
             return out
 
     def __repr__(self) -> str:
         trunc = f", max_weight={self.max_weight}" if self.max_weight is not None else ""
         trunc += f", min_coeff={self.min_coeff:g}" if self.min_coeff > 0 else ""
+        trunc += f", symmetry order {len(self._perms)}" if self._perms is not None else ""
         return (
-            f"PauliPropagationEngine({self.n_qubits} qubits, {len(self._gates)} gates, "
+            f"PauliPropagationEngine({self.n_qubits} qubits, {self._n_gates} gates, "
             f"{len(self.observables)} observables{trunc})"
         )
-
-
-# -- helpers --------------------------------------------------------------------------------------
-
-
-def _split(circuit: Circuit) -> tuple[list[list[tuple[str, int, float]]], list]:
-    """Leading data rotations per qubit, and the trainable gates after them (barriers dropped)."""
-    enc: list[list[tuple[str, int, float]]] = [[] for _ in range(circuit.n_qubits)]
-    gates: list = []
-    for op in circuit.ops:
-        if isinstance(op, Barrier):
-            continue
-        if isinstance(op, DataRotation):
-            if gates:
-                raise ValueError(
-                    f"data rotation on qubit {op.qubit} after a trainable gate (data re-uploading): "
-                    "Pauli propagation reads out on a product input only. Use StatevectorEngine."
-                )
-            enc[op.qubit].append((op.axis, op.feature, op.scale))
-        elif isinstance(op, PauliRotation):
-            gates.append(op)
-        elif isinstance(op, FixedGate) and op.name in ("X", "Y", "Z"):
-            gates.append(op)
-        elif isinstance(op, FixedGate):
-            raise ValueError(
-                f"fixed gate {op.name} is not supported by Pauli propagation (only X, Y, Z); "
-                "use StatevectorEngine."
-            )
-        elif isinstance(op, GeneratorRotation):
-            raise ValueError(
-                f"non-commuting generator rotation (slot {op.slot}) is not supported by Pauli "
-                "propagation; use StatevectorEngine, or an ansatz whose orbits commute (e.g. "
-                "singles='X', pair_letters=('ZZ',))."
-            )
-        else:
-            raise ValueError(f"unsupported op {op!r} for Pauli propagation.")
-    return enc, gates

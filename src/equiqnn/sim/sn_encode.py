@@ -23,11 +23,17 @@ class SnData:
     Attributes:
         n_qubits: number of qubits ``n``.
         two_j: ``2j`` of each kept sector, descending (sector ``s`` has dimension ``two_j[s] + 1``).
-        blocks: one real tensor ``(B, 2j+1, 2j+1)`` per kept sector: ``ρ_j`` in the real data frame
-            (basis ``m = j − p``), symmetric positive semidefinite.
+        blocks: one real tensor ``(B, w, w)`` per kept sector (``w = 2j+1`` on the exact path): ``ρ_j``
+            in the data frame (basis ``m = j − p``), symmetric positive semidefinite.
         weights: ``(B, S)`` sector weights ``Tr ρ_j`` (sum to ``1 − dropped``).
-        dropped: ``(B,)`` total weight of the sectors dropped by the truncation (0 when exact).
+        dropped: ``(B,)`` total weight removed by the truncation (0 when exact), so that
+            ``weights.sum(1) + dropped = 1``.
         encoding: ``{"axis", "init", "scale"}`` of the angle encoding that produced the data.
+        frame: ``α``: blocks are stored in the frame where each qubit is ``R_Y(a_i − α)|0⟩`` (the
+            fast path aligns it with the data's mean Bloch vector; 0 for the exact path). With
+            ``α ≠ 0`` a block may be only the top-left ``w × w`` corner, ``w ≤ 2j+1``.
+        error: ``(B,)`` bound on ``|exact − computed|`` per unit observable norm (``None``: equal
+            to ``dropped``, the bound of a pure sector cut).
     """
 
     n_qubits: int
@@ -36,6 +42,17 @@ class SnData:
     weights: torch.Tensor
     dropped: torch.Tensor
     encoding: dict[str, Any] = field(default_factory=dict)
+    frame: float = 0.0
+    error: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        if self.error is None:
+            self.error = self.dropped
+
+    @property
+    def error_bound(self) -> torch.Tensor:
+        """``(B,)`` error bound per unit observable norm."""
+        return self.dropped if self.error is None else self.error
 
     @property
     def batch_size(self) -> int:
@@ -63,6 +80,8 @@ class SnData:
             self.weights.to(device=device, dtype=dtype),
             self.dropped.to(device=device, dtype=dtype),
             dict(self.encoding),
+            self.frame,
+            self.error_bound.to(device=device, dtype=dtype),
         )
 
     def select(self, index: slice | Sequence[int] | torch.Tensor) -> SnData:
@@ -75,6 +94,8 @@ class SnData:
             self.weights[idx],
             self.dropped[idx],
             dict(self.encoding),
+            self.frame,
+            self.error_bound[idx],
         )
 
     def save(self, path: str | Path) -> None:
@@ -82,13 +103,15 @@ class SnData:
         cpu = self.to("cpu")
         torch.save(
             {
-                "format": "equiqnn.SnData/1",
+                "format": "equiqnn.SnData/2",
                 "n_qubits": cpu.n_qubits,
                 "two_j": list(cpu.two_j),
                 "blocks": cpu.blocks,
                 "weights": cpu.weights,
                 "dropped": cpu.dropped,
                 "encoding": cpu.encoding,
+                "frame": cpu.frame,
+                "error": cpu.error_bound,
             },
             path,
         )
@@ -97,7 +120,10 @@ class SnData:
     def load(cls, path: str | Path, device: torch.device | str | None = None) -> SnData:
         """Read what :meth:`save` wrote (``weights_only`` loading: tensors, lists and dicts only)."""
         obj = torch.load(path, map_location=device, weights_only=True)
-        if not isinstance(obj, dict) or obj.get("format") != "equiqnn.SnData/1":
+        if not isinstance(obj, dict) or obj.get("format") not in (
+            "equiqnn.SnData/1",
+            "equiqnn.SnData/2",
+        ):
             raise ValueError(f"{path} does not hold SnData saved by SnData.save.")
         return cls(
             int(obj["n_qubits"]),
@@ -106,6 +132,8 @@ class SnData:
             obj["weights"],
             obj["dropped"],
             dict(obj["encoding"]),
+            float(obj.get("frame", 0.0)),
+            obj.get("error"),
         )
 
 

@@ -36,19 +36,18 @@ import torch
 
 from equiqnn.circuits import AngleEncoding, Circuit
 from equiqnn.circuits.ir import rotation_ops
+from equiqnn.sim.sn_corner import aligned_frame, encode_corner_sectors
 from equiqnn.sim.sn_encode import SnData, encode_product_sectors
+from equiqnn.sim.sn_forward import SectorForward
 from equiqnn.sim.sn_spin import (
     Spec,
-    block_operator,
     canonical_spec,
     frame_map,
-    letter_eigenvalues,
     observable_scale,
     pauli_sum,
     single_letter,
     spec_label,
     spec_norm_bound,
-    spin_matrices,
     to_frame,
 )
 from equiqnn.symmetry import PauliSum
@@ -56,12 +55,6 @@ from equiqnn.symmetry import PauliSum
 __all__ = ["SnData", "SnSectorEngine", "encode_product_sectors"]
 
 PolySpec = str | Mapping[str, float]
-
-
-def _eigh(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``numpy`` eigenpairs of a Hermitian matrix via torch (which honours ``torch.set_num_threads``)."""
-    w, v = torch.linalg.eigh(torch.from_numpy(h))
-    return w.numpy(), v.numpy()
 
 
 @dataclass
@@ -89,8 +82,12 @@ class SnSectorEngine:
         layers: repetitions of the generator list, each with fresh parameters.
         encoding_axis, init, scale: the angle encoding ``R_axis(scale · x_i)|init⟩`` on qubit ``i``.
         dtype: float64 (default; complex128 inside) or float32 (complex64).
-        tail_weight: ``0`` (exact, the default) or the weight per sample the encoding may drop
-            (lightest sectors first); ``error_estimate`` then bounds the error.
+        tolerance: target of the truncation error per unit observable norm. ``> 0`` (default
+            ``1e-10``): the fast path (data-aligned frame, sector and corner cuts chosen from the
+            measured tail weights, see ``sn_corner``); ``0``: the exact full-sector path.
+            ``error_estimate`` reports the rigorous bound either way.
+        tail_weight: exact path only: the weight per sample its encoding may drop (lightest sectors
+            first).
 
     ``params`` are real ``(n_params,)`` with ``n_params = layers · len(generators)``;
     ``engine(params, data)`` returns real ``(B, K)`` in ``dtype``, differentiable in ``params``.
@@ -109,6 +106,7 @@ class SnSectorEngine:
         init: str = "zero",
         scale: float = 1.0,
         dtype: torch.dtype = torch.float64,
+        tolerance: float = 1e-10,
         tail_weight: float = 0.0,
     ):
         if (
@@ -125,6 +123,13 @@ class SnSectorEngine:
             raise ValueError(f"dtype must be torch.float32 or torch.float64; got {dtype}.")
         if not (isinstance(tail_weight, (int, float)) and 0 <= tail_weight < 1):
             raise ValueError(f"tail_weight must be a number in [0, 1); got {tail_weight!r}.")
+        if not (isinstance(tolerance, (int, float)) and 0 <= tolerance < 1):
+            raise ValueError(f"tolerance must be a number in [0, 1); got {tolerance!r}.")
+        if tail_weight > 0 and tolerance > 0:
+            raise ValueError(
+                "tail_weight applies to the exact path only: pass tolerance=0 with it (the fast "
+                "path chooses its cuts from tolerance)."
+            )
         if not math.isfinite(float(scale)):
             raise ValueError(f"scale must be finite; got {scale!r}.")
         self.n_qubits = int(n_qubits)
@@ -134,6 +139,7 @@ class SnSectorEngine:
         self.dtype = dtype
         self.cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64
         self.tail_weight = float(tail_weight)
+        self.tolerance = float(tolerance)
         n = self.n_qubits
         self.generators: list[Spec] = [canonical_spec(g, n) for g in generators]
         self.observables: list[Spec] = [canonical_spec(o, n) for o in observables]
@@ -158,8 +164,8 @@ class SnSectorEngine:
             for o in self.observables
         ]
         self._obs_norm = [spec_norm_bound(o) for o in self.observables]
-        self._np_cache: dict[tuple, Any] = {}
-        self._torch_cache: dict[tuple, tuple] = {}
+        segments = [(basis, [(g.spec, g.slot) for g in run]) for basis, run in self._segments]
+        self._forward = SectorForward(segments, self._obs_frame, n, dtype)
 
     # ------------------------------------------------------------------ properties
 
@@ -181,15 +187,18 @@ class SnSectorEngine:
 
     # ------------------------------------------------------------------ encoding
 
-    def encode(self, x: torch.Tensor | np.ndarray) -> SnData:
+    def encode(self, x: torch.Tensor | np.ndarray, frame: float | None = None) -> SnData:
         """Sector blocks of the encoded product states; no gradient, deterministic, cacheable.
 
         Args:
             x: features ``(B, n)`` (any real array; converted to the engine's dtype).
+            frame: fast path only: the frame angle ``α`` (default: aligned with the mean Bloch
+                vector of ``x``; pass ``data.frame`` to encode more samples in the same frame).
 
         Returns:
-            :class:`SnData` on ``x``'s device (CPU for numpy input). ``O(n⁴)`` time per sample and
-            ``O(n³)`` memory per sample (``Σ_j (2j+1)²`` reals); store it with ``SnData.save``.
+            :class:`SnData` on ``x``'s device (CPU for numpy input); store it with ``SnData.save``.
+            Exact path: ``O(n⁴)`` time and ``O(n³)`` memory per sample. Fast path: ``O(n S w²)``
+            time and ``O(S w²)`` memory per sample (``S`` kept sectors of corner width ``w``).
         """
         x = torch.as_tensor(x)
         if x.ndim != 2 or x.shape[1] != self.n_qubits:
@@ -206,9 +215,18 @@ class SnSectorEngine:
                 raise ValueError("inputs must be finite.")
             if self.encoding.axis == "Y" and self.encoding.init == "plus":
                 a = a + math.pi / 2  # R_Y(a)|+⟩ = R_Y(a + π/2)|0⟩
-            two_j, blocks, dropped = encode_product_sectors(a, tail_weight=self.tail_weight)
+            if self.tolerance == 0:
+                two_j, blocks, dropped = encode_product_sectors(a, tail_weight=self.tail_weight)
+                alpha, error = 0.0, dropped
+            else:
+                alpha = aligned_frame(a) if frame is None else float(frame)
+                two_j, blocks, dropped, error = encode_corner_sectors(
+                    a - alpha, tolerance=self.tolerance
+                )
             weights = torch.stack([b.diagonal(dim1=-2, dim2=-1).sum(-1) for b in blocks], -1)
-        return SnData(self.n_qubits, two_j, blocks, weights, dropped, self._encoding_config())
+        return SnData(
+            self.n_qubits, two_j, blocks, weights, dropped, self._encoding_config(), alpha, error
+        )
 
     def _encoding_config(self) -> dict[str, Any]:
         return {
@@ -216,75 +234,6 @@ class SnSectorEngine:
             "init": self.encoding.init,
             "scale": self.encoding.scale,
         }
-
-    # ------------------------------------------------------------------ per-sector constants
-
-    def _basis(self, two_j: int, key: str) -> tuple[np.ndarray | None, np.ndarray]:
-        """``(V, m)``: eigenvectors (``None`` for the identity) and eigenvalues of ``J_key`` for a
-        letter key; for ``"G:…"`` keys the generator's own eigenvectors and eigenvalues."""
-        ck = ("basis", two_j, key)
-        if ck not in self._np_cache:
-            if key == "Z":
-                self._np_cache[ck] = (None, two_j / 2 - np.arange(two_j + 1))
-            elif key in ("X", "Y"):
-                jmat = spin_matrices(two_j)["XY".index(key)]
-                m, v = _eigh(jmat)
-                self._np_cache[ck] = (v, np.round(2 * m) / 2)  # eigenvalues are exactly j … −j
-            else:
-                gate = next(g for g in self._gates if g.basis == key)
-                lam, v = _eigh(block_operator(gate.spec, two_j, self.n_qubits))
-                self._np_cache[ck] = (v, lam)
-        return self._np_cache[ck]
-
-    def _eigenvalues(self, gate: _Gate, two_j: int) -> np.ndarray:
-        _, m = self._basis(two_j, gate.basis)
-        if gate.basis.startswith("G:"):
-            return m  # the generator's own eigenvalues
-        return letter_eigenvalues(gate.spec, m, self.n_qubits)
-
-    def _sector_tensors(self, two_j: int, device: torch.device) -> tuple:
-        """Torch constants of one sector (cached per device): phase tables and basis changes."""
-        key = (two_j, device, self.cdtype)
-        if key in self._torch_cache:
-            return self._torch_cache[key]
-        d = two_j + 1
-
-        def vh(basis: str) -> torch.Tensor:
-            v, _ = self._basis(two_j, basis)
-            return torch.eye(d, dtype=torch.complex128) if v is None else torch.from_numpy(v).mH
-
-        def vmat(basis: str) -> torch.Tensor:
-            v, _ = self._basis(two_j, basis)
-            return torch.eye(d, dtype=torch.complex128) if v is None else torch.from_numpy(v)
-
-        # products in complex128 on the CPU, then one conversion to the engine's device and dtype
-        segs = []
-        prev: str | None = None
-        for basis, gates in self._segments:
-            lam = np.stack([self._eigenvalues(g, two_j) for g in gates])  # (g, d)
-            slots = torch.tensor([g.slot for g in gates], device=device)
-            if prev is None:
-                w = None if basis == "Z" else vh(basis)  # V_1†
-            else:
-                w = vh(basis) @ vmat(prev)  # V_s† V_{s−1}
-            segs.append(
-                (
-                    torch.as_tensor(lam, device=device, dtype=self.dtype),
-                    slots,
-                    None if w is None else w.to(device=device, dtype=self.cdtype),
-                )
-            )
-            prev = basis
-        last = vmat(prev) if prev is not None else torch.eye(d, dtype=torch.complex128)
-        obs = torch.stack(
-            [
-                last.mH @ torch.from_numpy(block_operator(o, two_j, self.n_qubits)) @ last
-                for o in self._obs_frame
-            ]
-        )
-        out = (segs, obs.to(device=device, dtype=self.cdtype))
-        self._torch_cache[key] = out
-        return out
 
     # ------------------------------------------------------------------ forward
 
@@ -306,30 +255,7 @@ class SnSectorEngine:
         if not isinstance(data, SnData):
             data = self.encode(torch.as_tensor(data, device=params.device))
         self._check_data(data)
-        device = params.device
-        theta = params.to(self.dtype)
-        out = torch.zeros(data.batch_size, self.n_observables, dtype=self.dtype, device=device)
-        for tj, rho in zip(data.two_j, data.blocks, strict=True):
-            segs, obs = self._sector_tensors(tj, device)
-            a = self._heisenberg(theta, segs, obs, tj + 1)  # (K, d, d)
-            rho = rho.to(device=device, dtype=self.dtype)
-            out = out + torch.einsum("bpq,kpq->bk", rho, a.real)
-        return out
-
-    def _heisenberg(
-        self, theta: torch.Tensor, segs: list, obs: torch.Tensor, d: int
-    ) -> torch.Tensor:
-        """``U† O_k U`` for all observables, ``U = V_S D_S V_S† ⋯ V_1 D_1 V_1†`` kept as ``M`` with
-        ``U = V_S M`` (``obs`` is already ``V_S† O_k V_S``)."""
-        if not segs:
-            return obs
-        lam, slots, w = segs[0]
-        phase = torch.exp(-0.5j * (theta[slots] @ lam)).to(self.cdtype)  # (d,)
-        m = torch.diag(phase) if w is None else phase[:, None] * w
-        for lam, slots, w in segs[1:]:
-            phase = torch.exp(-0.5j * (theta[slots] @ lam)).to(self.cdtype)
-            m = phase[:, None] * (w @ m)
-        return m.mH @ obs @ m
+        return self._forward(params.to(self.dtype), data.two_j, data.blocks, data.frame)
 
     def _check_data(self, data: SnData) -> None:
         if data.n_qubits != self.n_qubits:
@@ -345,15 +271,16 @@ class SnSectorEngine:
     # ------------------------------------------------------------------ error, export
 
     def error_estimate(self, data: SnData) -> torch.Tensor:
-        """``(B, K)`` bound on ``|exact − computed|``: dropped weight × ``‖O_k‖`` (0 when exact).
+        """``(B, K)`` bound on ``|exact − computed|``: ``data.error_bound × ‖O_k‖`` (0 when exact).
 
-        Exact because the dropped sectors' blocks are positive semidefinite with total trace
-        ``data.dropped`` and ``|Tr(O U ρ U†)| ≤ ‖O‖ Tr ρ``; rounding error (~1e-13 in float64) is
-        not included.
+        Exact path: the dropped sectors' blocks are positive semidefinite with total trace
+        ``data.dropped`` and ``|Tr(O U ρ U†)| ≤ ‖O‖ Tr ρ``. Fast path: both cuts are projections
+        of the pure input state, see ``sn_corner`` and ``SN_SECTOR.md``. Rounding error (~1e-13 in
+        float64) is not included.
         """
         self._check_data(data)
         norms = torch.tensor(self._obs_norm, dtype=data.dropped.dtype, device=data.device)
-        return data.dropped[:, None] * norms[None, :]
+        return data.error_bound[:, None] * norms[None, :]
 
     def to_circuit(self) -> Circuit:
         """The equivalent gate-level :class:`Circuit` (encoding + Pauli rotations, slots shared
