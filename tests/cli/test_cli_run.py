@@ -1,6 +1,7 @@
 """The main job end to end at a tiny size: table, results.csv, figure and report from one command."""
 
 import csv
+import json
 from pathlib import Path
 
 from equiqnn.cli import main
@@ -35,9 +36,12 @@ def test_run_writes_results_figure_and_report(tmp_path, capsys):
     assert float(inv["test_acc"]) == float(inv["orbit_acc"])  # invariant: orbit accuracy = clean
     assert float(inv["max_output_deviation"]) < 1e-4
     assert (out / "accuracy_vs_n.png").stat().st_size > 1000
-    report = (out / "report.md").read_text()
-    assert "Regenerate: `equiqnn" in report and "| model | N |" in report
+    assert "equiqnn run" in (out / "report.md").read_text()
     assert summarize(read_csv(out / "results.csv"))[0]["seeds"] == 1
+    study = json.loads((out / "study.json").read_text())
+    assert study["name"] == "quickstart" and study["kind"] == "generalization"
+    assert study["command"].startswith("equiqnn run ") and "--smoke" in study["command"]
+    assert study["spec"]["train"]["epochs"] == 1 and study["equiqnn_version"]
 
 
 def test_unknown_key_fails_before_any_work(tmp_path, capsys):

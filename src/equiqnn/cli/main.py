@@ -1,6 +1,6 @@
 """``equiqnn run SPEC --out DIR [--smoke] [--fresh] [--workers N] [--executor pool|ray]
 [--address ADDR] [--track mlflow|wandb] [key=value ...]``, ``equiqnn export DIR --csv FILE |
---parquet FILE`` and ``equiqnn check``."""
+--parquet FILE``, ``equiqnn report DIR [--command CMD]`` and ``equiqnn check``."""
 
 from __future__ import annotations
 
@@ -22,11 +22,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.address is not None and args.executor != "ray":
         print("run: --address needs --executor ray.", file=sys.stderr)
         return 2
-    command = (
-        "equiqnn " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        if sys.argv[1:]
-        else "equiqnn run"
-    )
+    argv = getattr(args, "argv", None) or sys.argv[1:]
+    command = "equiqnn " + " ".join(shlex.quote(a) for a in argv) if argv else "equiqnn run"
     try:
         result = run_study(
             spec,
@@ -40,12 +37,12 @@ def _run(args: argparse.Namespace) -> int:
             address=args.address,
             track=args.track,
         )
-    except ImportError as exc:  # an optional extra (Ray, MLflow, wandb) is missing
+    except (ImportError, FileNotFoundError) as exc:  # a missing extra or missing data files
         print(f"run: {exc}", file=sys.stderr)
         return 2
     print(result["table"])
     print(
-        f"\nwrote {args.out}/results.csv, accuracy_vs_n.png, report.md in {result['seconds']:.0f} s "
+        f"\nwrote {args.out}/results.csv, study.json and the report in {result['seconds']:.0f} s "
         f"({result['computed']} cells computed, {result['skipped']} reused from "
         f"{result['store'].name})"
     )
@@ -74,6 +71,24 @@ def _export(args: argparse.Namespace) -> int:
                 print(f"export: {exc}", file=sys.stderr)
                 return 2
             print(f"wrote {n} rows to {args.parquet}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from equiqnn.experiments.report import build_report
+
+    store = Path(args.dir) / "results.sqlite"
+    if not store.is_file():
+        print(
+            f"report: no result store at {store}; run `equiqnn run SPEC --out {args.dir}` first.",
+            file=sys.stderr,
+        )
+        return 2
+    paths = build_report(Path(args.dir), command=args.command_line)
+    figures = ", ".join(p.name for p in paths["figures"].values()) or "no figures"
+    print(f"wrote {paths['markdown']}, {paths['html']} and {figures}")
     return 0
 
 
@@ -147,6 +162,19 @@ def main(argv: list[str] | None = None) -> int:
         "--parquet", metavar="FILE", help="write every stored cell as Parquet (pandas, pyarrow)"
     )
     export.set_defaults(func=_export)
+    report = sub.add_parser(
+        "report",
+        help="write DIR/report.md, a self-contained DIR/report.html and the figures from the "
+        "stored results DIR/results.sqlite (nothing is retrained)",
+    )
+    report.add_argument("dir", help="a study output directory holding results.sqlite")
+    report.add_argument(
+        "--command",
+        dest="command_line",
+        default=None,
+        help="the `equiqnn run ...` command that produced the data (default: DIR/study.json's)",
+    )
+    report.set_defaults(func=_report)
     check = sub.add_parser(
         "check", help="print invariance reports of the invariant model and its control"
     )
@@ -158,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(stray)}")
     if args.command == "run":
         args.overrides = list(args.overrides) + extra  # key=value anywhere on the line
+        args.argv = list(sys.argv[1:] if argv is None else argv)
     return int(args.func(args))
 
 

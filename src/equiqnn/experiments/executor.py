@@ -7,8 +7,10 @@ restricted container), workers run unpinned, silently: pinning is a performance 
 requirement. ``workers=1`` runs in the calling process, which is never pinned.
 
 Rows come back in cell order whatever the completion order, so results do not depend on the number
-of workers (each cell is seeded by its own ``(seed, N)``). ``on_done`` is called in the calling
-process as each cell finishes, which is where a study stores it (see ``equiqnn.experiments.store``).
+of workers (each cell is seeded by its own ``(seed, N)``). A cell gives a list of rows (one per
+entry of ``cell.variants``: several for test-time noise). ``on_done`` is called in the calling
+process as each cell finishes, with all its rows, which is where a study stores them in one
+transaction (see ``equiqnn.experiments.store``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 import torch
 
 from equiqnn.experiments.cells import QUANTUM, Cell, Pool, make_pool, run_cell
+from equiqnn.experiments.cells_data import pool_key
 from equiqnn.experiments.spec import StudySpec
 
 __all__ = [
@@ -33,13 +36,14 @@ __all__ = [
     "longest_first",
 ]
 
-#: ``on_done(cell, row, history)``: a finished cell, its flat metric row and its per-epoch history.
-OnDone = Callable[[Cell, dict[str, Any], list[dict[str, Any]]], None]
+#: ``on_done(cell, rows, history)``: a finished cell, its flat metric rows (one per variant) and its
+#: per-epoch history.
+OnDone = Callable[[Cell, list[dict[str, Any]], list[dict[str, Any]]], None]
 
-#: What one cell's work returns: its flat metric row and its per-epoch history.
-CellResult = tuple[dict[str, Any], list[dict[str, Any]]]
+#: What one cell's work returns: its flat metric rows and its per-epoch history.
+CellResult = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
-_POOL: dict[str, Pool] = {}
+_POOL: dict[tuple[object, ...], Pool] = {}
 
 
 def default_workers() -> int:
@@ -90,21 +94,31 @@ def _pool_executor(workers: int) -> ProcessPoolExecutor:
 
 
 def _work(cell: Cell, spec: StudySpec) -> CellResult:
-    """Run one cell; split the per-epoch history (a ``"history"`` entry of the row, when
-    ``run_cell`` provides one) from the flat metric row."""
-    key = spec.data.model_dump_json()
+    """Run one cell; split the per-epoch history (a ``"history"`` entry of the rows, when
+    ``run_cell`` provides one) from the flat metric rows. A pool is made once per worker process
+    and data set."""
+    key = pool_key(spec, cell)
     if key not in _POOL:
-        _POOL[key] = make_pool(spec)
-    row = dict(run_cell(cell, spec, _POOL[key]))
-    history = row.pop("history", None) or []
-    return row, [dict(h) for h in history]
+        _POOL[key] = make_pool(spec, cell)
+    out = run_cell(cell, spec, _POOL[key])
+    rows = [dict(r) for r in (out if isinstance(out, list) else [out])]
+    history: list[dict[str, Any]] = []
+    for row in rows:
+        history = row.pop("history", None) or history
+    return rows, [dict(h) for h in history]
 
 
 def _cost(cell: Cell) -> float:
-    """Rough relative cost, to start the longest cells first."""
-    if cell.model == "symmetrized":
-        return 3.0
-    return 2.0 if cell.model in QUANTUM else 1.0
+    """Rough relative cost, to start the longest cells first: quantum > classical, larger images,
+    deeper circuits, training under noise and more evaluated noise settings cost more."""
+    if cell.model not in QUANTUM:
+        return 1.0
+    cost = 3.0 if cell.model == "symmetrized" else 2.0
+    cost *= max(1.0, (int(cell.get("data.side") or 8) / 8) ** 2)
+    cost *= (1 + int(cell.get("qnn.layers") or 2)) / 3
+    if cell.get("noise.phase") == "train" and float(cell.get("noise.strength") or 0) > 0:
+        cost *= 8.0
+    return cost * (1 + 0.5 * (len(cell.variants) - 1))
 
 
 def longest_first(cells: Sequence[Cell]) -> list[Cell]:
@@ -118,17 +132,17 @@ def run_cells(
     *,
     workers: int | None = None,
     on_done: OnDone | None = None,
-) -> list[dict[str, Any]]:
-    """Rows for ``cells`` in their order; ``workers=1`` runs in this process.
+) -> list[list[dict[str, Any]]]:
+    """Row lists for ``cells`` in their order; ``workers=1`` runs in this process.
 
-    ``on_done(cell, row, history)`` runs in this process as each cell finishes. If a cell fails,
+    ``on_done(cell, rows, history)`` runs in this process as each cell finishes. If a cell fails,
     the cells not yet started are cancelled and the error is raised; the cells that finished before
     it have already been through ``on_done``.
     """
     workers = default_workers() if workers is None else int(workers)
     if workers < 1:
         raise ValueError(f"workers must be >= 1; got {workers}. Pass workers=1 to run in-process.")
-    rows: dict[Cell, dict[str, Any]] = {}
+    rows: dict[Cell, list[dict[str, Any]]] = {}
     if workers == 1 or len(cells) <= 1:
         threads = torch.get_num_threads()
         torch.set_num_threads(1)

@@ -7,6 +7,7 @@ Everything here is computed from the stored rows only, so a figure can be regene
 from __future__ import annotations
 
 import csv
+import os
 import platform
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,8 @@ __all__ = [
     "format_table",
     "plot_accuracy_vs_n",
     "write_report",
+    "machine_info",
+    "machine_details",
 ]
 
 LABELS = {
@@ -138,6 +141,28 @@ def machine_info() -> str:
         f"numpy {np.__version__}, equiqnn {equiqnn.__version__}, "
         f"{torch.get_num_threads()} torch threads"
     )
+
+
+def _cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux), else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def machine_details() -> dict[str, str]:
+    """The machine running this process: ``cpu``, ``cores`` (logical), ``os``, ``python``."""
+    return {
+        "cpu": _cpu_name(),
+        "cores": str(os.cpu_count() or "unknown"),
+        "os": platform.platform(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+    }
 
 
 def write_report(

@@ -1,6 +1,6 @@
 """Run cells on a Ray cluster, with the contract of ``equiqnn.experiments.executor.run_cells``.
 
-Rows come back in cell order; ``on_done(cell, row, history)`` runs in this (the driver) process as
+Row lists come back in cell order; ``on_done(cell, rows, history)`` runs in this (the driver) process as
 each cell finishes, which is where a study stores it; the longest cells are submitted first; each
 task takes one CPU and runs with one torch thread. A cell computes the same row on Ray as on the
 local pool (only its ``seconds`` differ): every cell is seeded by its own ``(seed, N)``.
@@ -63,15 +63,15 @@ def run_cells_ray(
     address: str | None = None,
     num_cpus: int | None = None,
     on_done: OnDone | None = None,
-) -> list[dict[str, Any]]:
-    """Rows for ``cells`` in their order, computed as Ray tasks (one CPU each).
+) -> list[list[dict[str, Any]]]:
+    """Row lists for ``cells`` in their order, computed as Ray tasks (one CPU each).
 
     Args:
         address: join this running cluster; ``None`` starts a local one (or reuses the driver's
             existing connection, if ``ray.init`` was already called in this process).
         num_cpus: CPUs of the local cluster (default 2); not allowed together with ``address``,
             where the cluster's own resources decide.
-        on_done: ``on_done(cell, row, history)``, called in this process as each cell finishes.
+        on_done: ``on_done(cell, rows, history)``, called in this process as each cell finishes.
 
     If a cell fails, the tasks not yet finished are cancelled and its error is raised (Ray's
     ``RayTaskError``, which is also an instance of the cell's own exception type); the cells that
@@ -104,7 +104,7 @@ def run_cells_ray(
         task = ray.remote(num_cpus=1, max_retries=0)(_ray_work)
         spec_ref = ray.put(spec)
         pending: dict[Any, Cell] = {task.remote(c, spec_ref): c for c in longest_first(cells)}
-        rows: dict[Cell, dict[str, Any]] = {}
+        rows: dict[Cell, list[dict[str, Any]]] = {}
         try:
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1)

@@ -1,8 +1,15 @@
 """Run a study: expand cells, skip the ones already stored, train the rest (with a progress bar),
-store each as it finishes, then write results, table, figure and report from the store."""
+store each as it finishes, then write results, table, figure and report from the store.
+
+A cell is done when every one of its rows is stored (a test-time noise cell has one row per noise
+setting, stored together in one transaction), so a killed and resumed study holds exactly one row
+per (cell, setting). ``DIR/study.json`` records the study's name, kind, command, resolved spec and
+equiqnn version at every run.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -13,6 +20,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from equiqnn.experiments.cells import Cell, expand_cells
+from equiqnn.experiments.cells_data import check_data_files
 from equiqnn.experiments.executor import default_workers, run_cells
 from equiqnn.experiments.outputs import (
     format_table,
@@ -22,7 +30,7 @@ from equiqnn.experiments.outputs import (
     write_report,
 )
 from equiqnn.experiments.spec import StudySpec
-from equiqnn.experiments.store import STORE_NAME, ResultStore, cell_config, cell_key
+from equiqnn.experiments.store import STORE_NAME, ResultStore, cell_config, row_keys
 
 __all__ = ["run_study", "EXECUTORS"]
 
@@ -64,6 +72,7 @@ class _Progress:
         self.bar.set_postfix_str(f"{self.status()}{'; ' + last if last else ''}", refresh=False)
 
     def update(self, cell: Cell, row: dict[str, Any]) -> None:
+        """One more cell done; ``row`` is its (first) row."""
         self.done += 1
         self.computed += 1
         acc = row.get("test_acc")
@@ -89,8 +98,9 @@ def run_study(
     track: str | None = None,
 ) -> dict[str, Any]:
     """Train and evaluate every cell of ``spec`` not yet in ``out/results.sqlite``; store each cell
-    as it finishes; write ``results.csv``, ``accuracy_vs_n.png`` and ``report.md`` into ``out``
-    from the stored rows of this spec's cells (in cell order).
+    as it finishes; write ``study.json``, ``results.csv`` and the report (``report.md``, figures:
+    ``equiqnn.experiments.report.build_report`` where present) into ``out`` from the stored rows
+    of this spec's cells (in cell order).
 
     Args:
         workers: local pool processes (default: up to 2; ``1`` runs in this process); with
@@ -105,8 +115,9 @@ def run_study(
             (offline, ``out/wandb``); see ``equiqnn.experiments.tracking``. A failure to log is
             reported as a warning in the log and never stops the study.
 
-    A missing optional package (Ray, MLflow, wandb) raises ``ImportError`` naming what to install
-    before any cell runs or ``out`` is created.
+    A missing optional package (Ray, MLflow, wandb) raises ``ImportError`` naming what to install,
+    and missing MNIST-family files ``FileNotFoundError`` naming where they were looked for and
+    how to get them, before any cell runs or ``out`` is created.
 
     Returns ``{"rows", "summary", "table", "seconds", "skipped", "computed", "store"}``.
     """
@@ -123,6 +134,7 @@ def run_study(
 
         if track not in TRACKERS:
             raise ValueError(f"unknown tracker {track!r}; choose one of {', '.join(TRACKERS)}.")
+    check_data_files(spec)
     out = Path(out)
     tracker = None
     if track is not None:
@@ -131,10 +143,11 @@ def run_study(
         tracker = make_tracker(track, out, spec.name)  # ImportError before out is created
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    _write_study_json(out, spec, command)
     cells = expand_cells(spec)
-    configs = {c: cell_config(spec, c) for c in cells}
-    keys = [cell_key(spec, c) for c in cells]
-    key_of = dict(zip(cells, keys, strict=True))
+    configs = {c: [cell_config(spec, c, v) for v in c.variants] for c in cells}
+    keys_of = {c: row_keys(spec, c) for c in cells}
+    keys = [k for c in cells for k in keys_of[c]]
     if executor == "ray":
         from equiqnn.experiments.ray_executor import DEFAULT_NUM_CPUS
 
@@ -143,7 +156,7 @@ def run_study(
         n_workers = default_workers() if workers is None else int(workers)
     with ResultStore(out / STORE_NAME) as store:
         done = set() if fresh else store.done_keys()
-        todo = [c for c, k in zip(cells, keys, strict=True) if k not in done]
+        todo = [c for c in cells if not set(keys_of[c]) <= done]
         skipped = len(cells) - len(todo)
         line = (
             f"{skipped} of {len(cells)} cells already in {store.path}, skipped; running {len(todo)}."
@@ -155,14 +168,21 @@ def run_study(
             notify(line)
         bar = _Progress(spec.name, len(cells), skipped, min(n_workers, max(1, len(todo))), progress)
 
-        def on_done(cell: Cell, row: dict[str, Any], history: list[dict[str, Any]]) -> None:
-            store.put(cell, row, configs[cell], history, replace=fresh)
-            bar.update(cell, row)
+        def on_done(cell: Cell, rows: list[dict[str, Any]], history: list[dict[str, Any]]) -> None:
+            if len(rows) != len(cell.variants):
+                raise RuntimeError(
+                    f"cell {cell.key} returned {len(rows)} rows for {len(cell.variants)} settings."
+                )
+            store.put_many(
+                cell, list(zip(rows, configs[cell], strict=True)), history, replace=fresh
+            )
+            bar.update(cell, rows[0])
             if tracker is not None:
-                try:
-                    tracker.log_cell(cell, key_of[cell], configs[cell], row, history)
-                except Exception as exc:  # tracking mirrors the store; it never stops a study
-                    log.warning("could not log cell %s to %s: %r", cell.key, track, exc)
+                for row, config, key in zip(rows, configs[cell], keys_of[cell], strict=True):
+                    try:
+                        tracker.log_cell(cell, key, config, row, history)
+                    except Exception as exc:  # tracking mirrors the store; it never stops a study
+                        log.warning("could not log cell %s to %s: %r", cell.key, track, exc)
 
         try:
             if todo and executor == "ray":
@@ -182,29 +202,21 @@ def run_study(
             if tracker is not None:
                 tracker.close()
         rows = store.metrics(keys)
-    if len(rows) != len(cells):
+    if len(rows) != len(keys):
         raise RuntimeError(
-            f"the store {out / STORE_NAME} holds {len(rows)} of this spec's {len(cells)} cells "
+            f"the store {out / STORE_NAME} holds {len(rows)} of this spec's {len(keys)} rows "
             "after the run; rerun the same command to fill the gaps."
         )
     write_csv(rows, out / "results.csv")
     summary = summarize(rows)
     table = format_table(summary)
-    plot_accuracy_vs_n(
-        summary, out / "accuracy_vs_n.png", f"{spec.name}: digits {spec.data.classes}, D4"
-    )
     seconds = time.perf_counter() - t0
-    cell_seconds = sum(float(r.get("seconds") or 0.0) for r in rows)
-    notes = (
-        f"Data: scikit-learn digits, classes {spec.data.classes}, {spec.data.side}x{spec.data.side}; "
-        f"validation {spec.data.n_val}, test {spec.data.n_test} images (fixed). QNNs: "
-        f"{spec.qnn.encoding} encoding, frame {spec.qnn.frame}, {spec.qnn.layers} layers, lr "
-        f"{spec.train.lr}; classical lr {spec.train.classical_lr}; up to {spec.train.epochs} epochs, "
-        f"patience {spec.train.patience}.\n\n"
-        f"Cells: {len(cells)} ({skipped} reused from `{STORE_NAME}`, {len(todo)} computed in this "
-        f"run); summed cell time {cell_seconds:.0f} s."
-    )
-    write_report(out, spec.name, command, table, "accuracy_vs_n.png", seconds, notes)
+    try:
+        from equiqnn.experiments.report import build_report
+    except ImportError:  # the report module is being written (issue 11); until then, the old one
+        _legacy_report(spec, out, command, rows, summary, table, seconds, len(cells), skipped)
+    else:
+        build_report(out)
     log.info("wrote %s", out)
     return {
         "rows": rows,
@@ -215,3 +227,43 @@ def run_study(
         "computed": len(todo),
         "store": out / STORE_NAME,
     }
+
+
+def _write_study_json(out: Path, spec: StudySpec, command: str) -> None:
+    """``out/study.json``: name, kind, command, resolved spec and equiqnn version."""
+    import equiqnn
+
+    study = {
+        "name": spec.name,
+        "kind": spec.kind,
+        "command": command,
+        "spec": spec.model_dump(mode="json"),
+        "equiqnn_version": str(equiqnn.__version__),
+    }
+    (out / "study.json").write_text(json.dumps(study, indent=2) + "\n")
+
+
+def _legacy_report(
+    spec: StudySpec,
+    out: Path,
+    command: str,
+    rows: list[dict[str, Any]],
+    summary: list[dict[str, Any]],
+    table: str,
+    seconds: float,
+    n_cells: int,
+    skipped: int,
+) -> None:
+    """accuracy_vs_n.png and report.md through ``outputs`` (until ``report.build_report``)."""
+    plot_accuracy_vs_n(summary, out / "accuracy_vs_n.png", f"{spec.name}: {spec.data.dataset}, D4")
+    cell_seconds = sum(float(r.get("seconds") or 0.0) for r in rows)
+    notes = (
+        f"Data: {spec.data.dataset}, classes {spec.data.classes}, side {spec.data.side}; "
+        f"validation {spec.data.n_val}, test {spec.data.n_test} images (fixed). QNNs: "
+        f"{spec.qnn.encoding} encoding, frame {spec.qnn.frame}, {spec.qnn.layers} layers, lr "
+        f"{spec.train.lr}; classical lr {spec.train.classical_lr}; up to {spec.train.epochs} epochs, "
+        f"patience {spec.train.patience}.\n\n"
+        f"Cells: {n_cells} ({skipped} reused from `{STORE_NAME}`, {n_cells - skipped} computed in "
+        f"this run); summed cell time {cell_seconds:.0f} s."
+    )
+    write_report(out, spec.name, command, table, "accuracy_vs_n.png", seconds, notes)

@@ -8,9 +8,11 @@ SIGKILL) leaves only whole rows behind, and a rerun skips every cell whose key i
             store.put(cell, row, cell_config(spec, cell), history)
 
 The key covers everything that can change a cell's numbers (data, QNN and training settings, the
-cell's own model, training size and seed) and nothing that cannot (the study's ``name``, its
-``smoke`` section, the sweep lists): editing ``train.epochs`` gives new keys, while adding a seed to
-the sweep keeps the finished cells' keys.
+cell's own model, training size and seed, and its other axis values) and nothing that cannot (the
+study's ``name``, its ``smoke`` section, the sweep lists): editing ``train.epochs`` gives new keys,
+while adding a seed to the sweep keeps the finished cells' keys. A cell with several rows (one per
+test-time noise setting) stores them with ``put_many``, all in one transaction, each under the key of
+its own resolved config (``cell_config(spec, cell, variant)``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from equiqnn.experiments.cells import Cell
+from equiqnn.experiments.cells_axes import NOT_KEYED, Cell, Variant
+from equiqnn.experiments.cells_axes import cell_config as _cell_config
 from equiqnn.experiments.spec import StudySpec
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "ResultStore",
     "cell_config",
     "cell_key",
+    "row_keys",
     "package_versions",
 ]
 
@@ -44,7 +48,7 @@ __all__ = [
 STORE_NAME = "results.sqlite"
 
 #: Spec fields that never change a cell's numbers: the label, the smoke section, the sweep lists.
-_NOT_KEYED = ("name", "smoke", "models", "seeds")
+_NOT_KEYED = NOT_KEYED
 
 _FILE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
@@ -77,15 +81,11 @@ _COLUMNS = (
 )
 
 
-def cell_config(spec: StudySpec, cell: Cell) -> dict[str, Any]:
-    """The resolved config of one cell: the spec without its label and sweep lists, plus the cell's
-    own ``model``, ``n_train`` and ``seed``. Plain JSON types only."""
-    raw = spec.model_dump(mode="json")
-    for name in _NOT_KEYED:
-        raw.pop(name, None)
-    raw["data"].pop("n_train", None)
-    raw["cell"] = {"model": cell.model, "n_train": cell.n_train, "seed": cell.seed}
-    return raw
+def cell_config(spec: StudySpec, cell: Cell, variant: Variant = ()) -> dict[str, Any]:
+    """The resolved config of one stored row: the spec without its label and sweep lists, with the
+    cell's (and ``variant``'s) axis values, plus ``cell``: its own ``model``, ``n_train`` and
+    ``seed``. Plain JSON types only (see ``equiqnn.experiments.cells_axes.cell_config``)."""
+    return _cell_config(spec, cell, variant)
 
 
 def _canonical(obj: Any) -> str:
@@ -97,9 +97,14 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, allow_nan=True, default=_plain)
 
 
-def cell_key(spec: StudySpec, cell: Cell) -> str:
-    """sha256 (hex) of the canonical JSON (sorted keys) of ``cell_config(spec, cell)``."""
-    return hashlib.sha256(_canonical(cell_config(spec, cell)).encode()).hexdigest()
+def cell_key(spec: StudySpec, cell: Cell, variant: Variant = ()) -> str:
+    """sha256 (hex) of the canonical JSON (sorted keys) of ``cell_config(spec, cell, variant)``."""
+    return hashlib.sha256(_canonical(cell_config(spec, cell, variant)).encode()).hexdigest()
+
+
+def row_keys(spec: StudySpec, cell: Cell) -> list[str]:
+    """The store keys of ``cell``'s rows, one per entry of ``cell.variants``, in that order."""
+    return [cell_key(spec, cell, v) for v in cell.variants]
 
 
 def package_versions() -> dict[str, str]:
@@ -190,6 +195,34 @@ class ResultStore:
         is already stored is left as it is, unless ``replace`` is True (then the row is overwritten);
         either way the table never holds two rows for one key.
         """
+        return self.put_many(cell, [(row, config)], history, replace=replace)[0]
+
+    def put_many(
+        self,
+        cell: Cell,
+        entries: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+        history: Sequence[dict[str, Any]] = (),
+        *,
+        replace: bool = False,
+    ) -> list[str]:
+        """Store the rows of one finished cell, ``[(row, config), ...]``, in a single transaction
+        (all or none); returns their keys. Each key follows ``put``'s rules."""
+        values = [self._values(cell, row, config, history) for row, config in entries]
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        marks = ", ".join("?" for _ in _COLUMNS)
+        with self._conn:
+            self._conn.executemany(
+                f"{verb} INTO cells ({', '.join(_COLUMNS)}) VALUES ({marks})", values
+            )
+        return [str(v[0]) for v in values]
+
+    def _values(
+        self,
+        cell: Cell,
+        row: dict[str, Any],
+        config: dict[str, Any],
+        history: Sequence[dict[str, Any]],
+    ) -> tuple[Any, ...]:
         if not isinstance(row, dict):
             raise TypeError(f"row must be a dict of metrics; got {type(row).__name__}.")
         if not isinstance(config, dict):
@@ -207,7 +240,7 @@ class ResultStore:
         if self._versions is None:
             self._versions = package_versions()
         seconds = row.get("seconds")
-        values = (
+        return (
             key,
             cell.model,
             int(cell.n_train),
@@ -219,13 +252,6 @@ class ResultStore:
             _dumps(self._versions),
             datetime.now(timezone.utc).isoformat(timespec="microseconds"),
         )
-        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-        marks = ", ".join("?" for _ in _COLUMNS)
-        with self._conn:
-            self._conn.execute(
-                f"{verb} INTO cells ({', '.join(_COLUMNS)}) VALUES ({marks})", values
-            )
-        return key
 
     # -- reading ---------------------------------------------------------------------------
     def done_keys(self) -> set[str]:
