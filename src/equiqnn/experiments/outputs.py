@@ -31,6 +31,7 @@ LABELS = {
     "control": "matched control QNN",
     "symmetrized": "symmetrized control",
     "baseline": "hardware-efficient QNN",
+    "hardware_efficient": "hardware-efficient QNN",
     "logistic": "logistic regression",
     "mlp": "MLP",
     "cnn": "small CNN",

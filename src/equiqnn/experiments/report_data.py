@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from equiqnn.experiments.outputs import LABELS as MODEL_LABELS
+
 __all__ = [
     "AXES",
     "DERIVED",
@@ -72,16 +74,9 @@ METRICS = (
     "grad_var",
 )
 
-#: Display names of models and columns.
+#: Display names of models (shared with ``outputs``) and columns.
 LABELS = {
-    "invariant": "invariant QNN",
-    "control": "matched control QNN",
-    "symmetrized": "symmetrized control",
-    "baseline": "hardware-efficient QNN",
-    "logistic": "logistic regression",
-    "mlp": "MLP",
-    "cnn": "small CNN",
-    "invariant_cnn": "group-invariant CNN",
+    **MODEL_LABELS,
     "test_acc": "clean test acc",
     "orbit_acc": "orbit test acc",
     "train_acc": "train acc",
