@@ -60,19 +60,44 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
         return [{k: conv(v) for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
+#: Axes a study may sweep besides the seed; ``summarize`` keeps apart the rows that differ in any.
+SWEEP_AXES = (
+    "dataset",
+    "layers",
+    "n_qubits",
+    "noise_channel",
+    "noise_strength",
+    "noise_frame",
+    "noise_placement",
+    "noise_phase",
+)
+
+
+def _varying(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The axes with more than one value (``None``, an axis a model lacks, does not count)."""
+    return [
+        a for a in SWEEP_AXES if len({repr(r.get(a)) for r in rows if r.get(a) is not None}) > 1
+    ]
+
+
 def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mean and std over seeds per (model, n_train) of clean and orbit test accuracy."""
-    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    """Mean and std over seeds of clean and orbit test accuracy per (model, n_train) and per value
+    of every other axis that varies in ``rows`` (data set, layers, noise setting, ...), which is
+    kept in the summary row under its own name."""
+    extra = _varying(rows)
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
-        groups.setdefault((r["model"], int(r["n_train"])), []).append(r)
+        key = (r["model"], int(r["n_train"]), *(r.get(a) for a in extra))
+        groups.setdefault(key, []).append(r)
     out = []
-    for (model, n), rs in groups.items():
+    for (model, n, *values), rs in groups.items():
         clean = np.array([r["test_acc"] for r in rs], dtype=float)
         orbit = np.array([r["orbit_acc"] for r in rs], dtype=float)
         out.append(
             {
                 "model": model,
                 "n_train": n,
+                **dict(zip(extra, values, strict=True)),
                 "seeds": len(rs),
                 "clean_mean": clean.mean(),
                 "clean_std": clean.std(ddof=1) if len(rs) > 1 else 0.0,
@@ -85,15 +110,20 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def format_table(summary: Sequence[dict[str, Any]]) -> str:
-    """Markdown table: clean and orbit test accuracy, mean ± std over seeds."""
+    """Markdown table: clean and orbit test accuracy, mean ± std over seeds, with a column for each
+    other axis that varies."""
+    extra = _varying(summary)
     lines = [
-        "| model | N | clean test acc | orbit test acc | params | seeds |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| model | N |"
+        + "".join(f" {a} |" for a in extra)
+        + " clean test acc | orbit test acc | params | seeds |",
+        "| --- | ---: |" + " --- |" * len(extra) + " ---: | ---: | ---: | ---: |",
     ]
     for s in summary:
         lines.append(
             f"| {LABELS.get(s['model'], s['model'])} | {s['n_train']} | "
-            f"{s['clean_mean']:.3f} ± {s['clean_std']:.3f} | {s['orbit_mean']:.3f} ± {s['orbit_std']:.3f} | "
+            + "".join(f"{s[a]} | " for a in extra)
+            + f"{s['clean_mean']:.3f} ± {s['clean_std']:.3f} | {s['orbit_mean']:.3f} ± {s['orbit_std']:.3f} | "
             f"{s['n_params']} | {s['seeds']} |"
         )
     return "\n".join(lines)
