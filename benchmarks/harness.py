@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,17 @@ FOREIGN_WARN = 0.25  # cores used by other processes during timing above which a
 #: fast units are repeated until this much timed work (seconds) or MAX_REPS units
 MIN_WINDOW_S = 1.0
 MAX_REPS = 200
+
+
+def torch_loss(case: Any, f: Any, head: Any, y: Any) -> Any:
+    """The workload's loss on torch outputs ``f`` (B,): MSE to 0.5 (workload 1), or the tanh head
+    ``p = (1 + tanh(w f + b)) / 2`` with binary cross-entropy (workload 2; ``head = (w, b)``)."""
+    import torch
+
+    if case.workload == 1:
+        return ((f - 0.5) ** 2).mean()
+    p = (1 + torch.tanh(head[0] * f + head[1])) / 2
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
 
 
 class Runner:

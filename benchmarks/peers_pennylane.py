@@ -15,7 +15,7 @@ import numpy as np
 import pennylane as qml
 import torch
 
-from benchmarks.harness import Runner
+from benchmarks.harness import Runner, torch_loss
 from benchmarks.reference import agreement_slice
 from benchmarks.workloads import (
     NOISE_P,
@@ -129,13 +129,8 @@ class PennyLaneRunner(Runner):
         self.theta.grad = None
         self.head.grad = None
         f = self.qnode(self.theta, self.inputs[sl])
-        if self.case.workload == 1:
-            loss = ((f - 0.5) ** 2).mean()
-        else:
-            y = self.labels[sl]  # type: ignore[index]
-            p = (1 + torch.tanh(self.head[0] * f + self.head[1])) / 2
-            loss = -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
-        loss.backward()
+        y = None if self.labels is None else self.labels[sl]
+        torch_loss(self.case, f, self.head, y).backward()
         grads = [self.theta.grad]
         if self.case.workload == 2:
             grads.append(self.head.grad)
