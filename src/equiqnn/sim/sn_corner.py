@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 __all__ = ["encode_corner_sectors"]
@@ -48,6 +49,12 @@ def encode_corner_sectors(
     batch, n = angles.shape
     dtype, device = angles.dtype, angles.device
     c_all, s_all = torch.cos(angles / 2), torch.sin(angles / 2)
+    # The blocks do not depend on the order in which qubits are added (a permutation of the qubits
+    # acts on the multiplicity spaces only), so each sample adds its least tilted qubits first: the
+    # intermediate states stay concentrated (few sectors, narrow corners) until the last steps,
+    # about half the work of the index order for spread data (n = 1024: 3.3 s → 1.7 s per sample).
+    order = s_all.abs().argsort(dim=1)
+    c_all, s_all = c_all.gather(1, order), s_all.gather(1, order)
     sec_budget = tolerance / 2
     step_tail = (tolerance / 5 / n) ** 2  # corner tail per step, so that E ≤ tolerance / 5
     c0, s0 = c_all[:, 0], s_all[:, 0]
@@ -56,53 +63,59 @@ def encode_corner_sectors(
     )
     rho = rho[:, None]  # (B, S=1, 2, 2)
     top = 1  # 2j of sector 0
-    widths = [2]
-    zeros = torch.zeros(batch, dtype=dtype, device=device)
-    dropped, sig, err_e = zeros.clone(), zeros.clone(), zeros.clone()
+    widths = np.array([2])
+    # the cut bookkeeping (weights, tails, budgets) runs on the host in numpy: small arrays, and
+    # numpy's per-call cost is a fraction of torch's (most of the cost at B = 1 was per-op overhead)
+    dropped, sig, err_e = np.zeros(batch), np.zeros(batch), np.zeros(batch)
     n_dropped = 0
+    ratio = _Ratios(dtype, device)
+    c_k = c_all.t()[:, :, None, None].unbind(0)  # per step (B, 1, 1)
+    s_k = s_all.t()[:, :, None, None].unbind(0)
     for k in range(1, n):
-        ck, sk = c_all[:, k, None, None], s_all[:, k, None, None]  # (B, 1, 1)
+        ck, sk = c_k[k], s_k[k]
         n_sec, width = rho.shape[1], rho.shape[2]
-        d = torch.tensor([top + 1 - 2 * i for i in range(n_sec)], dtype=dtype, device=device)
-        d = d[:, None]  # (S, 1): dimensions 2j+1 of the parents
-        p = torch.arange(width + 1, dtype=dtype, device=device)[None, :]
+        # CG coefficients of parent i (d = 2j+1 = top+1−2i), from r = p/d: √(1−r) and √r
+        r_sqrt, r1_sqrt = ratio(top, n_sec, width)  # (S, W+1): √(p/d), √(1 − p/d)
         # j + ½ child of sector i → new sector i, rows p' = 0 … W: a_p' ρ[p'] + b_p' ρ[p'−1]
-        a = torch.sqrt((d - p).clamp_min(0) / d) * ck  # (B, S, W+1)
-        b = torch.sqrt(p / d) * sk
-        new = rho.new_zeros(batch, n_sec + 1, width + 1, width + 1)
+        a, b = r1_sqrt * ck, r_sqrt * sk  # (B, S, W+1)
+        new = rho.new_empty(batch, n_sec + 1, width + 1, width + 1)  # every entry written below
         y = rho.new_empty(batch, n_sec, width + 1, width)
         torch.mul(a[..., :width, None], rho, out=y[:, :, :width])
         y[:, :, width] = 0
         y[:, :, 1:].addcmul_(b[..., 1:, None], rho)
         up = new[:, :n_sec]
-        up[..., :width].addcmul_(a[:, :, None, :width], y)
+        torch.mul(a[:, :, None, :width], y, out=up[..., :width])
+        up[..., width] = 0
         up[..., 1:].addcmul_(b[:, :, None, 1:], y)
+        new[:, n_sec] = 0
         # j − ½ child of sector i → new sector i+1, rows p' = 0 … W−1: u_p' ρ[p'+1] + v_p' ρ[p']
-        q = p[:, :width]
-        u = -torch.sqrt((q + 1) / d) * ck  # (B, S, W)
-        v = torch.sqrt((d - 1 - q).clamp_min(0) / d) * sk
+        # with u_p' = −√((p'+1)/d)·c and v_p' = √(1 − (p'+1)/d)·s
+        u, v = r_sqrt[:, 1:] * -ck, r1_sqrt[:, 1:] * sk  # (B, S, W)
         y2 = v[..., None] * rho
         y2[:, :, :-1].addcmul_(u[..., :-1, None], rho[:, :, 1:])
         down = new[:, 1:, :width, :width]
         down.addcmul_(v[:, :, None, :], y2)
         down[..., :-1].addcmul_(u[:, :, None, :-1], y2[..., 1:])
         top += 1
-        new_widths = [min(widths[0] + 1, top + 1)]
-        for i in range(1, n_sec + 1):
-            w_up = widths[i] + 1 if i < n_sec else 0
-            new_widths.append(min(max(w_up, widths[i - 1]), top + 1 - 2 * i))
+        # widths of the children: up child one more row, the j − ½ child of the sector above
+        # at most its parent's; never above the sector's dimension
+        w_up = np.append(widths + 1, 0)
+        w_prev = np.concatenate([[0], widths])
+        new_widths = np.minimum(np.maximum(w_up, w_prev), top + 1 - 2 * np.arange(n_sec + 1))
         if top + 1 - 2 * n_sec <= 0:  # the last parent had j = 0: it has no j − ½ child
             new, new_widths = new[:, :-1], new_widths[:-1]
         # sector cut: drop end sectors while every sample stays within its budget
-        weights = new.diagonal(dim1=-2, dim2=-1).sum(-1)  # (B, S')
+        diag = new.diagonal(dim1=-2, dim2=-1).numpy(force=True)  # (B, S', W+1), a view
+        weights = diag.sum(-1)  # (B, S')
+        heaviest = weights.max(0)
         budget = sec_budget * (k + 1) / n
         lo, hi = 0, weights.shape[1]
         while hi - lo > 1:
-            wl, wh = weights[:, lo], weights[:, hi - 1]
-            cand, idx = (wl, lo) if float(wl.max()) <= float(wh.max()) else (wh, hi - 1)
-            if not bool((dropped + cand <= budget).all()):
+            idx = lo if heaviest[lo] <= heaviest[hi - 1] else hi - 1
+            cand = weights[:, idx]
+            if not (dropped + cand <= budget).all():
                 break
-            dropped, sig, n_dropped = dropped + cand, sig + cand.clamp_min(0).sqrt(), n_dropped + 1
+            dropped, sig, n_dropped = dropped + cand, sig + np.sqrt(cand.clip(0)), n_dropped + 1
             if idx == lo:
                 lo += 1
             else:
@@ -110,27 +123,34 @@ def encode_corner_sectors(
         top -= 2 * lo
         new, new_widths = new[:, lo:hi], new_widths[lo:hi]
         # corner cut: the smallest width per sector whose diagonal tail fits the step's budget
-        diag = new.diagonal(dim1=-2, dim2=-1).clamp_min(0)  # (B, S, W+1)
-        tail = diag.flip(-1).cumsum(-1).flip(-1)  # tail[..., w] = Σ_{p ≥ w} ρ[p, p]
-        tail = torch.cat([tail, torch.zeros_like(tail[..., :1])], -1)
-        worst = tail.max(0).values  # (S, W+2)
-        per_sector = step_tail / len(new_widths)
-        fits = (worst <= per_sector).to(torch.int64)
-        fits[:, -1] = 1
-        first_fit = torch.argmax(fits, -1).tolist()  # smallest w with a fitting tail
-        widths = [max(1, min(w, f)) for w, f in zip(new_widths, first_fit, strict=True)]
-        idx_w = torch.tensor(widths, device=device)
-        cut = tail.gather(-1, idx_w[None, :, None].expand(batch, -1, 1))[..., 0]  # (B, S)
-        t_k = cut.sum(-1)
+        tail = np.zeros((batch, hi - lo, width + 2))
+        tail[..., :-1] = diag[:, lo:hi, ::-1].clip(0).cumsum(-1)[..., ::-1]  # Σ_{p ≥ w} ρ[p, p]
+        fits = tail.max(0) <= step_tail / len(new_widths)  # (S, W+2)
+        fits[:, -1] = True
+        widths = np.maximum(1, np.minimum(new_widths, fits.argmax(-1)))  # smallest fitting w
+        t_k = np.take_along_axis(tail, widths[None, :, None], -1)[..., 0].sum(-1)  # (B,)
         dropped = dropped + t_k
-        err_e = err_e + t_k.sqrt()
-        wmax = max(widths)
-        keep = torch.arange(wmax, device=device)[None, :] < idx_w[:, None]  # (S, wmax)
-        rho = new[:, :, :wmax, :wmax].contiguous()
-        rho.mul_((keep[:, :, None] & keep[:, None, :]).to(dtype))
-    blocks = [rho[:, i, :w, :w].contiguous() for i, w in enumerate(widths)]
+        err_e = err_e + np.sqrt(t_k)
+        # zero what the corner cut removed: rows and columns widths[s] … new_widths[s] − 1 of each
+        # sector (beyond new_widths[s] the children are zero already: their parents were)
+        rho = new[:, :, : int(widths.max()), : int(widths.max())]  # a view: no copy
+        counts = new_widths - widths
+        if counts.any():
+            sec = np.repeat(np.arange(len(widths)), counts)
+            start = np.repeat(widths - np.cumsum(counts) + counts, counts)
+            row = torch.as_tensor(start + np.arange(int(counts.sum())), device=device)
+            sec_t = torch.as_tensor(sec, device=device)
+            new[:, sec_t, row, :] = 0
+            new[:, sec_t, :, row] = 0
+    blocks = [rho[:, i, :w, :w].contiguous() for i, w in enumerate(widths.tolist())]
     two_j = tuple(top - 2 * i for i in range(len(widths)))
-    return two_j, blocks, dropped, error_bound(dropped, sig, n_dropped, err_e)
+    as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+    return (
+        two_j,
+        blocks,
+        as_t(dropped),
+        error_bound(as_t(dropped), as_t(sig), n_dropped, as_t(err_e)),
+    )
 
 
 def error_bound(
@@ -148,3 +168,25 @@ def aligned_frame(angles: torch.Tensor) -> float:
     if math.hypot(sx, sz) <= 1e-12 * angles.numel():
         return 0.0
     return math.atan2(sx, sz)
+
+
+class _Ratios:
+    """``(√(p/d), √(1 − p/d))`` for the parents ``d = top+1, top−1, …`` and rows ``p = 0 … W``, cut
+    from a table over all ``d`` (grown when needed): one index and one slice per step instead of
+    a dozen small tensor operations."""
+
+    def __init__(self, dtype: torch.dtype, device: torch.device) -> None:
+        self.dtype, self.device = dtype, device
+        self.d_max, self.w_max = 0, 0
+        self.r_sqrt = self.r1_sqrt = torch.empty(0)
+
+    def __call__(self, top: int, n_sec: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if top + 1 > self.d_max or width + 1 > self.w_max:
+            self.d_max = max(2 * self.d_max, top + 1, 64)
+            self.w_max = max(2 * self.w_max, width + 1, 64)
+            d = torch.arange(self.d_max + 1, dtype=self.dtype, device=self.device).clamp_min(1)
+            p = torch.arange(self.w_max, dtype=self.dtype, device=self.device)
+            r = p[None, :] / d[:, None]  # row d: p/d (row 0 unused)
+            self.r_sqrt, self.r1_sqrt = r.sqrt(), (1 - r).clamp_min(0).sqrt()
+        rows = torch.arange(top + 1, top + 1 - 2 * n_sec, -2, device=self.device)
+        return self.r_sqrt[rows, : width + 1], self.r1_sqrt[rows, : width + 1]

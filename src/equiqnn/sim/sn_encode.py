@@ -34,6 +34,8 @@ class SnData:
             ``α ≠ 0`` a block may be only the top-left ``w × w`` corner, ``w ≤ 2j+1``.
         error: ``(B,)`` bound on ``|exact − computed|`` per unit observable norm (``None``: equal
             to ``dropped``, the bound of a pure sector cut).
+        factors: a cache of the engine's (small batches, fast path): per sector ``F`` ``(B, w, r)``
+            with ``F Fᵀ`` the block up to a dropped eigenvalue mass (not saved; recomputed).
     """
 
     n_qubits: int
@@ -44,6 +46,7 @@ class SnData:
     encoding: dict[str, Any] = field(default_factory=dict)
     frame: float = 0.0
     error: torch.Tensor | None = None
+    factors: list[torch.Tensor] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.error is None:

@@ -20,17 +20,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from equiqnn.sim.sn_spin import Spec, block_operator, letter_eigenvalues, spin_matrices
+from equiqnn.sim.sn_basis import SectorBasis, sector_basis
+from equiqnn.sim.sn_spin import Spec, block_bands, letter_eigenvalues
 
 __all__ = ["SectorForward"]
-
-
-def _eigh(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenpairs via torch (honours ``torch.set_num_threads``); real input gives real vectors."""
-    if np.iscomplexobj(h) and not np.any(h.imag):
-        h = h.real.copy()
-    w, v = torch.linalg.eigh(torch.from_numpy(h))
-    return w.numpy(), v.numpy()
 
 
 def _mm(w: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
@@ -75,106 +68,66 @@ class SectorForward:
 
     # ------------------------------------------------------------------ constants
 
-    def basis(self, two_j: int, key: str) -> tuple[np.ndarray | None, np.ndarray]:
-        """``(V, λ)``: eigenvectors (``None`` for ``Z``: the identity) and eigenvalues of ``J_key``,
-        or for ``"G:…"`` keys of that generator's block. ``J_x``'s vectors are real; ``J_y``'s are
-        ``R J_x``'s with ``R = exp(−iπ/2 J_z)`` (so ``J_y = R J_x R†``)."""
+    def basis(self, two_j: int, key: str) -> SectorBasis:
+        """The eigenbasis of ``J_key`` or, for ``"G:…"`` keys, of that generator (cached)."""
         ck = (two_j, key)
+        if ck not in self._np and key == "Y":  # J_y's vectors: J_x's after the quarter phase
+            x = self.basis(two_j, "X")
+            self._np[ck] = SectorBasis(x.kind, x.v, x.lam, x.n_even, quarter=True)
         if ck not in self._np:
-            m = two_j / 2 - np.arange(two_j + 1)
-            if key == "Z":
-                self._np[ck] = (None, m)
-            elif key == "X":
-                lam, v = _eigh(spin_matrices(two_j)[0].real.copy())
-                self._np[ck] = (v, np.round(2 * lam) / 2)  # eigenvalues are exactly j … −j
-            elif key == "Y":
-                vx, lam = self.basis(two_j, "X")
-                assert vx is not None  # noqa: S101 - J_x has eigenvectors
-                self._np[ck] = (np.exp(-0.5j * np.pi * m)[:, None] * vx, lam)
-            else:
+            spec = None
+            if key.startswith("G:"):
                 spec = next(s for b, run in self.segments if b == key for s, _ in run)
-                lam, v = _eigh(block_operator(spec, two_j, self.n_qubits))
-                self._np[ck] = (v, lam)
+            self._np[ck] = sector_basis(two_j, key, spec, self.n_qubits)
         return self._np[ck]
 
-    def _sector_constants(self, two_j: int) -> tuple[list, np.ndarray | None, np.ndarray]:
-        """numpy constants of one sector: ``[(λ (g, d), slots, W or None)]`` per run, the basis
-        change back to ``J_z`` (``None``: identity) and the observables' bands ``(K, 5, d)``."""
-        d = two_j + 1
-        segs = []
-        prev: np.ndarray | None = None  # V of the previous basis (None: identity)
-        for basis, run in self.segments:
-            v, m = self.basis(two_j, basis)
-            if basis.startswith("G:"):
-                lam = np.stack([m for _ in run])
-            else:
-                lam = np.stack([letter_eigenvalues(s, m, self.n_qubits) for s, _ in run])
-            if v is None:
-                w = prev
-            else:
-                w = v.conj().T if prev is None else v.conj().T @ prev
-            segs.append((lam, [slot for _, slot in run], w))
-            prev = v
-        bands = np.zeros((len(self.observables), 5, d), dtype=np.complex128)
-        for k, spec in enumerate(self.observables):
-            op = block_operator(spec, two_j, self.n_qubits)
-            for o in range(-2, 3):  # bands[k, o + 2, p] = op[p, p + o]
-                diag = np.diagonal(op, o)
-                if o >= 0:
-                    bands[k, o + 2, : d - o] = diag
-                else:
-                    bands[k, o + 2, -o:] = diag
-        return segs, prev, bands
+    def _kind(self, group: tuple[int, ...], key: str) -> str:
+        """The kind of a basis over a group (``"full"`` unless every sector folds)."""
+        kinds = {self.basis(tj, key).kind for tj in group}
+        return kinds.pop() if len(kinds) == 1 else "full"
+
+    def _lam(self, spec: Spec, key: str, b: SectorBasis) -> np.ndarray:
+        if key.startswith("G:"):
+            return b.lam
+        return letter_eigenvalues(spec, b.lam, self.n_qubits)
 
     def _plan(self, group: tuple[int, ...], device: torch.device) -> tuple:
-        """Torch constants of a group of sectors, zero-padded to the largest ``d``: per run
-        ``(λ (G, g, D), slots, W (G, D, D) or None)``, the way back ``(G, D, D)`` and the bands
-        ``(G, K, 5, D)``. Zero padding keeps padded rows of ``M`` at zero."""
+        """Torch constants of a group of sectors, zero-padded to the largest ``d`` (``D``), each
+        sector centred in the ``J_z`` basis (so ``m`` depends on the position only and the flip of
+        the padded axis is every sector's flip): per run ``(ops, λ (G, g, D), slots)`` with the
+        basis change ``ops`` into the run's basis, the ops back to ``J_z`` and the observables'
+        bands ``(G, K, 5, D)``. Zero padding keeps padded rows of ``M`` at zero."""
         key = (group, device)
         if key in self._torch:
             return self._torch[key]
-        dmax = group[0] + 1
-        consts = [self._sector_constants(tj) for tj in group]
-
-        def pad(mats: list[np.ndarray | None], d_of: list[int]) -> torch.Tensor | None:
-            if all(m is None for m in mats):
-                return None
-            cplx = any(m is not None and np.iscomplexobj(m) and np.any(m.imag) for m in mats)
-            out = np.zeros((len(mats), dmax, dmax), dtype=np.complex128 if cplx else np.float64)
-            for i, (m, d) in enumerate(zip(mats, d_of, strict=True)):
-                out[i, :d, :d] = np.eye(d) if m is None else (m if cplx else np.real(m))
-            return torch.as_tensor(out, device=device, dtype=self.cdtype if cplx else self.dtype)
-
-        d_of = [tj + 1 for tj in group]
-        changes: dict[tuple[str, str], torch.Tensor | None] = {}  # (from, to) basis → W
+        lay = _Layout(group, self, device)
         segs = []
         prev = "Z"
-        for r, (basis, _) in enumerate(self.segments):
-            lam = np.zeros((len(group), len(consts[0][0][r][0]), dmax))
-            for i, c in enumerate(consts):
-                lam[i, :, : d_of[i]] = c[0][r][0]
-            if (prev, basis) not in changes:
-                back_w = changes.get((basis, prev))
-                changes[(prev, basis)] = (
-                    back_w.mH if back_w is not None else pad([c[0][r][2] for c in consts], d_of)
-                )
-            slots = torch.tensor(consts[0][0][r][1], device=device)
-            lam_t = torch.as_tensor(lam, device=device, dtype=self.dtype)
-            segs.append((lam_t, slots, changes[(prev, basis)]))
+        for basis, run in self.segments:
+            kind = self._kind(group, basis)
+            lam = np.zeros((len(group), len(run), lay.dim))
+            for i, tj in enumerate(group):
+                b = self.basis(tj, basis)
+                pos = lay.positions(kind, b, i)
+                for r, (spec, _) in enumerate(run):
+                    lam[i, r, pos] = self._lam(spec, basis, b)
+            ops = lay.transition(prev, basis)
+            slots = torch.tensor([slot for _, slot in run], device=device)
+            segs.append((ops, torch.as_tensor(lam, device=device, dtype=self.dtype), slots))
             prev = basis
-        # the way back to J_z is V_last = (the change Z → last)†, or the change last → Z itself
-        back: torch.Tensor | None = None
-        if prev != "Z":
-            if changes.get(("Z", prev)) is not None:
-                back = changes[("Z", prev)].mH  # type: ignore[union-attr]
-            elif changes.get((prev, "Z")) is not None:
-                back = changes[(prev, "Z")]
-            else:
-                back = pad([c[1] for c in consts], d_of)
-        bands = np.zeros((len(group), len(self.observables), 5, dmax), dtype=np.complex128)
-        for i, c in enumerate(consts):
-            bands[i, :, :, : d_of[i]] = c[2]
-        out = (segs, back, torch.as_tensor(bands, device=device, dtype=self.cdtype))
+        back = lay.transition(prev, "Z")
+        bands = np.zeros((len(group), len(self.observables), 5, lay.dim), dtype=np.complex128)
+        for i, tj in enumerate(group):
+            d, off = tj + 1, lay.offsets[i]
+            for k, spec in enumerate(self.observables):
+                for o, diag in block_bands(spec, tj, self.n_qubits).items():
+                    lo = off if o >= 0 else off - o  # bands[k, o + 2, p] = op[p, p + o]
+                    bands[i, k, o + 2, lo : lo + d - abs(o)] = diag
+        offsets = tuple(o for o in range(-2, 3) if np.any(bands[:, :, o + 2])) or (0,)
+        real_diagonal = offsets == (0,) and not np.any(bands.imag)
+        bt = torch.as_tensor(bands.real if real_diagonal else bands, device=device)
+        bt = bt.to(self.dtype if real_diagonal else self.cdtype)
+        out = (segs, back, bt, offsets, real_diagonal)
         self._torch[key] = out
         return out
 
@@ -182,9 +135,9 @@ class SectorForward:
         """``D_j(α)[:, :w]`` (real ``d × w``): the corner columns of ``exp(−iα J_y)``."""
         if frame == 0.0:
             return np.eye(two_j + 1, width)
-        v, lam = self.basis(two_j, "Y")
-        assert v is not None  # noqa: S101 - J_y has eigenvectors
-        return ((v * np.exp(-1j * frame * lam)) @ v[:width].conj().T).real
+        b = self.basis(two_j, "Y")
+        v = b.full()
+        return ((v * np.exp(-1j * frame * b.lam)) @ v[:width].conj().T).real
 
     def _start(
         self, group: tuple[int, ...], widths: tuple[int, ...], frame: float, device: torch.device
@@ -193,13 +146,46 @@ class SectorForward:
         if key not in self._starts:
             out = np.zeros((len(group), group[0] + 1, max(widths)))
             for i, (tj, w) in enumerate(zip(group, widths, strict=True)):
-                out[i, : tj + 1, :w] = self.start(tj, frame, w)
+                off = (group[0] - tj) // 2  # centred (see _plan)
+                out[i, off : off + tj + 1, :w] = self.start(tj, frame, w)
             if len(self._starts) > 256:  # a new frame: forget the old ones
                 self._starts.clear()
             self._starts[key] = torch.as_tensor(out, device=device, dtype=self.dtype)
         return self._starts[key]
 
     # ------------------------------------------------------------------ forward
+
+    def evolve(self, theta: torch.Tensor, group: tuple[int, ...], cols: torch.Tensor) -> tuple:
+        """``M = U_j cols`` for parameter rows ``theta`` ``(T, P)`` and start columns ``cols``
+        ``(G, D, C)`` (real, in the ``J_z`` basis): complex ``(G, D, T·C)`` (``T`` major), and the
+        observables' bands. The basis changes act on all ``T·C`` columns at once (one product per
+        change for every parameter row: a batch of parameter draws shares them)."""
+        segs, back, bands, offsets, real_diagonal = self._plan(group, theta.device)
+        n_t, n_c = theta.shape[0], cols.shape[-1]
+        m = cols
+        expanded = False
+        for ops, lam, slots in segs:
+            m = _apply(ops, m)
+            ang = -0.5 * torch.einsum("tg,sgd->sdt", theta[:, slots], lam)  # (G, D, T)
+            phase = torch.complex(torch.cos(ang), torch.sin(ang))[..., None]  # (G, D, T, 1)
+            shape = (m.shape[0], m.shape[1], 1 if not expanded else n_t, n_c)
+            m = (phase * m.reshape(shape)).reshape(m.shape[0], m.shape[1], n_t * n_c)
+            expanded = True
+        if not expanded:
+            m = m.repeat(1, 1, n_t)
+        m = _apply(back, m)
+        if not m.is_complex():
+            m = m.to(self.cdtype)
+        return m, bands, offsets, real_diagonal
+
+    def _om(self, m: torch.Tensor, bands: torch.Tensor, offsets: tuple[int, ...]) -> torch.Tensor:
+        """``O_k M`` for banded observables: complex ``(G, K, D, X)``."""
+        mk = m[:, None]  # (G, 1, D, X)
+        terms = []
+        for o in offsets:  # (O M)[p] = Σ_o band_o[p] M[p + o], zero-padded at the ends
+            shifted = mk if o == 0 else _shift(mk, o)
+            terms.append(bands[:, :, 2 + o, :, None] * shifted)
+        return torch.stack(terms).sum(0)
 
     def group(
         self,
@@ -208,27 +194,40 @@ class SectorForward:
         widths: tuple[int, ...],
         frame: float,
     ) -> torch.Tensor:
-        """``Re[M† O_k M]`` for the sectors of a group: real ``(G, K, W, W)``."""
-        segs, back, bands = self._plan(group, theta.device)
-        m = self._start(group, widths, frame, theta.device)  # (G, D, W)
-        for lam, slots, w in segs:
-            if w is not None:
-                m = _mm(w, m)
-            ang = -0.5 * torch.einsum("g,sgd->sd", theta[slots], lam)
-            m = torch.complex(torch.cos(ang), torch.sin(ang))[..., None] * m
-        if back is not None:
-            m = _mm(back, m)
-        if not m.is_complex():
-            m = m.to(self.cdtype)
-        mk = m[:, None]  # (G, 1, D, W)
-        om = bands[:, :, 2, :, None] * mk  # (G, K, D, W)
-        for o in (1, 2):
-            om[:, :, :-o] += bands[:, :, 2 + o, :-o, None] * mk[:, :, o:]
-            om[:, :, o:] += bands[:, :, 2 - o, o:, None] * mk[:, :, :-o]
-        # Re(M† OM) as one real product: [Re M; Im M]ᵀ [Re OM; Im OM]
-        mr = torch.cat([m.real, m.imag], -2)  # (G, 2D, W)
-        omr = torch.cat([om.real, om.imag], -2)  # (G, K, 2D, W)
-        return mr.mT[:, None] @ omr
+        """``Re[M† O_k M]`` for the sectors of a group, per parameter row of ``theta`` ``(T, P)``:
+        real ``(G, T, K, W, W)`` with ``M = U D(α)[:, :W]`` (Heisenberg picture on the corner)."""
+        start = self._start(group, widths, frame, theta.device)  # (G, D, W)
+        m, bands, offsets, real_diagonal = self.evolve(theta, group, start)
+        g, d, w, n_t = m.shape[0], m.shape[1], start.shape[-1], theta.shape[0]
+        # Re(M† O M) as one real product: [Re M; Im M]ᵀ [Re OM; Im OM], per parameter row
+        mr = torch.cat([m.real, m.imag], -2).reshape(g, 2 * d, n_t, w).transpose(1, 2)
+        if real_diagonal:  # every observable diagonal and real: Re(M† O M) = Mrᵀ (o ⊙ Mr)
+            o2 = torch.cat([bands[:, :, 2], bands[:, :, 2]], -1)  # (G, K, 2D)
+            return mr.mT[:, :, None] @ (o2[:, None, :, :, None] * mr[:, :, None])
+        om = self._om(m, bands, offsets)  # (G, K, D, T·W)
+        omr = torch.cat([om.real, om.imag], -2).reshape(g, -1, 2 * d, n_t, w).permute(0, 3, 1, 2, 4)
+        return mr.mT[:, :, None] @ omr
+
+    def factored(
+        self,
+        theta: torch.Tensor,
+        group: tuple[int, ...],
+        widths: tuple[int, ...],
+        frame: float,
+        factors: torch.Tensor,
+    ) -> torch.Tensor:
+        """``Σ_r ⟨f_r| U† O_k U |f_r⟩`` per sample for factors ``ρ̃ = F Fᵀ`` (Schrödinger picture on
+        the columns of ``F``): ``factors`` ``(G, W, B, R)`` → real ``(T, B, K)``."""
+        g, w, n_b, n_r = factors.shape
+        start = self._start(group, widths, frame, theta.device)  # (G, D, W)
+        cols = start @ factors.reshape(g, w, n_b * n_r)  # (G, D, B·R)
+        m, bands, offsets, real_diagonal = self.evolve(theta, group, cols)
+        n_t = theta.shape[0]
+        if real_diagonal:
+            val = torch.einsum("gkd,gdx->kx", bands[:, :, 2], m.real**2 + m.imag**2)
+        else:
+            val = (m.conj()[:, None] * self._om(m, bands, offsets)).real.sum((0, 2))
+        return val.reshape(-1, n_t, n_b, n_r).sum(-1).permute(1, 2, 0)  # (T, B, K)
 
     def __call__(
         self,
@@ -236,22 +235,35 @@ class SectorForward:
         two_j: tuple[int, ...],
         blocks: list[torch.Tensor],
         frame: float,
+        factors: list[torch.Tensor] | None = None,
     ) -> torch.Tensor:
-        """``(B, K)`` expectations for blocks ``(B, w_s, w_s)`` of sectors ``two_j`` (descending)
-        in ``frame``; sectors of similar size are evaluated together, zero-padded."""
+        """``(T, B, K)`` expectations for parameter rows ``theta`` ``(T, P)`` and blocks
+        ``(B, w_s, w_s)`` of sectors ``two_j`` (descending) in ``frame``; sectors of similar size
+        are evaluated together, zero-padded. With ``factors`` (``(B, w_s, r_s)``, ``F Fᵀ`` = the
+        block) a group whose ``B · r`` is below its corner width runs on the factors' columns."""
         device = theta.device
         batch = blocks[0].shape[0]
-        out = theta.new_zeros(batch, len(self.observables), dtype=self.dtype)
+        n_t = theta.shape[0]
+        out = theta.new_zeros(n_t, batch, len(self.observables), dtype=self.dtype)
         for lo, hi in _groups(two_j):
             group, bl = tuple(two_j[lo:hi]), blocks[lo:hi]
             widths = tuple(b.shape[-1] for b in bl)
             wmax = max(widths)
+            if factors is not None:
+                rank = max(f.shape[-1] for f in factors[lo:hi])
+                if batch * rank < wmax:
+                    f = torch.zeros(hi - lo, wmax, batch, rank, dtype=self.dtype, device=device)
+                    for i, fi in enumerate(factors[lo:hi]):
+                        f[i, : fi.shape[1], :, : fi.shape[2]] = fi.permute(1, 0, 2)
+                    out = out + self.factored(theta, group, widths, frame, f)
+                    continue
             rho = torch.zeros(batch, hi - lo, wmax, wmax, dtype=self.dtype, device=device)
             for i, b in enumerate(bl):
                 rho[:, i, : widths[i], : widths[i]] = b
-            a = self.group(theta, group, widths, frame)  # (G, K, W, W)
-            k = a.shape[1]
-            out = out + rho.reshape(batch, -1) @ a.transpose(0, 1).reshape(k, -1).T
+            a = self.group(theta, group, widths, frame)  # (G, T, K, W, W)
+            k = a.shape[2]
+            flat = a.permute(1, 2, 0, 3, 4).reshape(n_t * k, -1)  # (T·K, G·W·W)
+            out = out + (rho.reshape(batch, -1) @ flat.T).reshape(batch, n_t, k).transpose(0, 1)
         return out
 
 
@@ -271,3 +283,118 @@ def _groups(two_j: tuple[int, ...]) -> list[tuple[int, int]]:
 
 def _bin(two_j: int) -> int:
     return int(math.log(two_j + 17) / math.log(1.15))
+
+
+def _shift(m: torch.Tensor, o: int) -> torch.Tensor:
+    """``out[..., p, :] = m[..., p + o, :]`` along the row axis (zeros past the ends)."""
+    zeros = m.new_zeros(*m.shape[:-2], abs(o), m.shape[-1])
+    return torch.cat([m[..., o:, :], zeros], -2) if o > 0 else torch.cat([zeros, m[..., :o, :]], -2)
+
+
+def _apply(ops: list[tuple], m: torch.Tensor) -> torch.Tensor:
+    """Apply basis-change ops (see ``_Layout.transition``) to ``M`` ``(G, D, W)``."""
+    for op in ops:
+        if op[0] == "mm":
+            m = _mm(op[1], m)
+        elif op[0] == "phase":
+            m = op[1] * m
+        elif op[0] == "fold":
+            _, f_e, f_o, h = op
+            top, bot = m[:, :h], m.flip(1)[:, :h]
+            m = torch.cat([_mm(f_e, top + bot), _mm(f_o, top - bot)], 1)
+        else:  # unfold
+            _, f_e, f_o, h, mid = op
+            a, b = _mm(f_e.mT, m[:, :h]), _mm(f_o.mT, m[:, h:])
+            if mid is not None:
+                a = a * mid  # the middle row of F_e is halved: undo it
+            m = torch.cat([a + b, (a - b)[:, : m.shape[1] - h].flip(1)], 1)
+    return m
+
+
+class _Layout:
+    """Positions of each sector's basis vectors in a group's padded axis (length ``D``): ``J_z``
+    centred, fold bases ``[even | odd]`` at ``0`` and ``⌈D/2⌉``, full bases top-aligned; and the ops
+    that change between two bases (see ``sn_basis``)."""
+
+    def __init__(self, group: tuple[int, ...], fwd: SectorForward, device: torch.device) -> None:
+        self.group, self.fwd, self.device = group, fwd, device
+        self.dim = group[0] + 1
+        self.half_up = (self.dim + 1) // 2
+        self.offsets = [(group[0] - tj) // 2 for tj in group]
+        self._cache: dict[tuple, list[tuple]] = {}
+
+    def positions(self, kind: str, b: SectorBasis, i: int) -> np.ndarray:
+        d = self.group[i] + 1
+        if kind == "Z":
+            return self.offsets[i] + np.arange(d)
+        if kind == "fold":
+            return np.concatenate([np.arange(b.n_even), self.half_up + np.arange(d - b.n_even)])
+        return np.arange(d)
+
+    def _phase(self, sign: float) -> tuple:
+        m = (self.dim - 1) / 2 - np.arange(self.dim)  # the same m at each position (centred)
+        ph = np.exp(sign * 0.5j * np.pi * m)[None, :, None]
+        return ("phase", torch.as_tensor(ph, device=self.device, dtype=self.fwd.cdtype))
+
+    def _fold(self, key: str) -> tuple:
+        if ("fold", key) not in self._cache:
+            h, dim = self.half_up, self.dim
+            f_e = np.zeros((len(self.group), h, h))
+            f_o = np.zeros((len(self.group), dim // 2, h))
+            for i, tj in enumerate(self.group):
+                b = self.fwd.basis(tj, key)
+                assert b.v is not None  # noqa: S101 - fold bases have vectors
+                d, off = tj + 1, self.offsets[i]
+                top = b.v[: (d + 1) // 2].copy()
+                if d % 2:
+                    top[-1] /= 2  # the middle row is counted twice by top + flip(top)
+                f_e[i, : b.n_even, off:] = top[:, : b.n_even].T
+                f_o[i, : d - b.n_even, off:] = top[:, b.n_even :].T
+            mid = None
+            if dim % 2:
+                mid_np = np.ones((h, 1))
+                mid_np[-1] = 2.0
+                mid = torch.as_tensor(mid_np, device=self.device, dtype=self.fwd.dtype)
+            as_t = lambda a: torch.as_tensor(a, device=self.device, dtype=self.fwd.dtype)  # noqa: E731
+            self._cache[("fold", key)] = [("fold", as_t(f_e), as_t(f_o), h, mid)]
+        return self._cache[("fold", key)][0]
+
+    def _full(self, a: str, b: str) -> tuple:
+        """One product ``V_b† V_a`` (rows and columns in the two bases' layouts)."""
+        if ("mm", b, a) in self._cache:  # the reverse change: its adjoint
+            return ("mm", self._cache[("mm", b, a)][0][1].mH)
+        ka, kb = self.fwd._kind(self.group, a), self.fwd._kind(self.group, b)
+        cplx = False
+        mats = []
+        for i, tj in enumerate(self.group):
+            ba, bb = self.fwd.basis(tj, a), self.fwd.basis(tj, b)
+            w = bb.full().conj().T @ ba.full()
+            cplx = cplx or bool(np.iscomplexobj(w) and np.any(w.imag))
+            mats.append((w, self.positions(kb, bb, i), self.positions(ka, ba, i)))
+        out = np.zeros((len(self.group), self.dim, self.dim), dtype=complex if cplx else float)
+        for i, (w, rows, cols) in enumerate(mats):
+            out[i][np.ix_(rows, cols)] = w if cplx else np.real(w)
+        dtype = self.fwd.cdtype if cplx else self.fwd.dtype
+        op = ("mm", torch.as_tensor(out, device=self.device, dtype=dtype))
+        self._cache[("mm", a, b)] = [op]
+        return op
+
+    def transition(self, a: str, b: str) -> list[tuple]:
+        """Ops taking ``M`` from basis ``a`` to basis ``b`` (``"Z"`` = ``J_z``)."""
+        if a == b:
+            return []
+        ka, kb = self.fwd._kind(self.group, a), self.fwd._kind(self.group, b)
+        if "full" in (ka, kb):
+            return [self._full(a, b)]
+        ops: list[tuple] = []
+        if ka == "fold":
+            _, f_e, f_o, h, mid = self._fold(a)
+            ops.append(("unfold", f_e, f_o, h, mid))
+            if self.fwd.basis(self.group[0], a).quarter:
+                ops.append(self._phase(-1.0))
+        if kb == "fold":
+            if self.fwd.basis(self.group[0], b).quarter:
+                ops.append(self._phase(1.0))
+            _, f_e, f_o, h, _mid = self._fold(b)
+            ops.append(("fold", f_e, f_o, h))
+        return ops

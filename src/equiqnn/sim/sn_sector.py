@@ -52,6 +52,8 @@ from equiqnn.sim.sn_spin import (
 )
 from equiqnn.symmetry import PauliSum
 
+FACTOR_SHARE = 0.05  # share of the tolerance for the rank cut of the factored (small-batch) forward
+
 __all__ = ["SnData", "SnSectorEngine", "encode_product_sectors"]
 
 PolySpec = str | Mapping[str, float]
@@ -223,6 +225,7 @@ class SnSectorEngine:
                 two_j, blocks, dropped, error = encode_corner_sectors(
                     a - alpha, tolerance=self.tolerance
                 )
+                error = error + self.tolerance * FACTOR_SHARE  # the factored forward's rank cut
             weights = torch.stack([b.diagonal(dim1=-2, dim2=-1).sum(-1) for b in blocks], -1)
         return SnData(
             self.n_qubits, two_j, blocks, weights, dropped, self._encoding_config(), alpha, error
@@ -246,16 +249,43 @@ class SnSectorEngine:
         features ``(B, n)``, encoded on the fly.
         """
         params = torch.as_tensor(params)
-        if params.shape != (self.n_params,):
+        if params.shape not in ((self.n_params,), (params.shape[0], self.n_params)):
             raise ValueError(
-                f"params must have shape ({self.n_params},); got {tuple(params.shape)}."
+                f"params must have shape ({self.n_params},) or (T, {self.n_params}) for T "
+                f"parameter rows; got {tuple(params.shape)}."
             )
         if params.is_complex() or not params.is_floating_point():
             raise ValueError(f"params must be real floating point; got {params.dtype}.")
         if not isinstance(data, SnData):
             data = self.encode(torch.as_tensor(data, device=params.device))
         self._check_data(data)
-        return self._forward(params.to(self.dtype), data.two_j, data.blocks, data.frame)
+        theta = params.to(self.dtype)
+        out = self._forward(
+            theta.reshape(-1, self.n_params),
+            data.two_j,
+            data.blocks,
+            data.frame,
+            self._factors(data),
+        )
+        return out[0] if params.ndim == 1 else out
+
+    def _factors(self, data: SnData) -> list[torch.Tensor] | None:
+        """Fast path, small batches: ``ρ̃ = F Fᵀ`` per sector (cached on ``data``), keeping per
+        sample the eigenvalues above a dropped mass of ``tolerance / 20`` (shared by the sectors;
+        ``encode`` adds it to the error bound). ``None`` when no group could use them."""
+        if self.tolerance == 0 or data.batch_size >= max(b.shape[-1] for b in data.blocks):
+            return None
+        if data.factors is None:
+            budget = self.tolerance * FACTOR_SHARE / len(data.blocks)
+            factors = []
+            for b in data.blocks:
+                lam, vec = torch.linalg.eigh(b)  # ascending
+                lam = lam.clamp_min(0)
+                dropped = torch.cumsum(lam, -1)  # mass of the smallest k+1
+                drop = int((dropped <= budget).sum(-1).min())  # the same cut for every sample
+                factors.append(vec[..., drop:] * lam[:, None, drop:].sqrt())
+            data.factors = factors
+        return data.factors
 
     def _check_data(self, data: SnData) -> None:
         if data.n_qubits != self.n_qubits:

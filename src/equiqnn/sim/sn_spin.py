@@ -31,6 +31,8 @@ __all__ = [
     "spec_label",
     "spin_matrices",
     "block_operator",
+    "block_bands",
+    "spin_bands",
     "spec_norm_bound",
     "observable_scale",
     "frame_map",
@@ -115,6 +117,61 @@ def block_operator(spec: Spec, two_j: int, n_qubits: int) -> np.ndarray:
         else:
             a, b = mats[term[0]], mats[term[1]]
             out += c * 2 * (_mm(a, b) + _mm(b, a))
+    return out
+
+
+def spin_bands(two_j: int) -> dict[str, dict[int, np.ndarray]]:
+    """``J_x, J_y, J_z`` as bands: ``{letter: {offset o: v}}`` with ``J[p, p + o] = v[p]`` (each ``v``
+    of length ``d − |o|``); ``O(d)`` instead of the dense ``(d, d)`` of :func:`spin_matrices`."""
+    j = two_j / 2
+    m = j - np.arange(two_j + 1)
+    up = np.sqrt(j * (j + 1) - m[1:] * (m[1:] + 1)).astype(np.complex128)  # J_+[p, p+1]
+    return {
+        "X": {1: up / 2, -1: up / 2},
+        "Y": {1: up / 2j, -1: -up / 2j},
+        "Z": {0: m.astype(np.complex128)},
+    }
+
+
+def _band_mul(a: dict[int, np.ndarray], b: dict[int, np.ndarray], d: int) -> dict[int, np.ndarray]:
+    """The product of two banded matrices, as bands: ``(AB)[p, p+o] = Σ A[p, p+o₁] B[p+o₁, p+o]``."""
+    out: dict[int, np.ndarray] = {}
+    for o1, va in a.items():
+        for o2, vb in b.items():
+            o = o1 + o2
+            if abs(o) >= d:
+                continue
+            # rows p with 0 ≤ p, p + o1, p + o < d
+            lo, hi = max(0, -o1, -o), min(d, d - o1, d - o)
+            if hi <= lo:
+                continue
+            term = np.zeros(d - abs(o), dtype=np.complex128)
+            pa = np.arange(lo, hi)
+            term[pa - max(0, -o)] = va[pa - max(0, -o1)] * vb[pa + o1 - max(0, -o2)]
+            out[o] = out.get(o, 0) + term
+    return out
+
+
+def block_bands(spec: Spec, two_j: int, n_qubits: int) -> dict[int, np.ndarray]:
+    """:func:`block_operator` as bands ``{o: v}`` (``|o| ≤ 2``), in ``O(d)``."""
+    d = two_j + 1
+    mats = spin_bands(two_j)
+    out: dict[int, np.ndarray] = {}
+
+    def add(bands: dict[int, np.ndarray], c: float) -> None:
+        for o, v in bands.items():
+            out[o] = out.get(o, 0) + c * v
+
+    for term, c in spec:
+        if len(term) == 1:
+            add(mats[term[0]], 2 * c)
+        else:
+            a, b = mats[term[0]], mats[term[1]]
+            add(_band_mul(a, b, d), 2 * c)
+            add(_band_mul(b, a, d), 2 * c)
+            if term[0] == term[1]:  # 2 J_a² − n/2 (counted twice above: halve)
+                add(_band_mul(a, a, d), -2 * c)
+                add({0: np.full(d, -n_qubits / 2, dtype=np.complex128)}, c)
     return out
 
 
