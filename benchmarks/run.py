@@ -246,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                     timeout=timeout,
                     mem_limit_mb=mem_limit_mb,
                     quiet_wait=QUIET_WAIT[mode],
+                    omp_passive=False,  # equiqnn alone: OpenMP's default wait policy, as users run it
                 )
             by_id = {o.id: o for o in case.outputs}
             for r in recs:

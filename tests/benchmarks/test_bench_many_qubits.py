@@ -83,16 +83,18 @@ def test_run_mq_records(case_id, n_out):
         assert recs[0]["encode_s_per_sample"] > 0
 
 
-def test_train_estimate_is_marked_extrapolated(monkeypatch):
+def test_train_record_times_every_step(monkeypatch):
     out = (MQ.Output("mq-x", 5.0, "≤ 5 s"), MQ.Output("mq-x-train", 1200.0, "≤ 20 min"))
     case = MQ.MQCase("mq-x", "sn-step", 6, 8, 2, out)
     monkeypatch.setattr(MQ, "mq_case_by_id", lambda _id: case)
+    monkeypatch.setattr(MQ, "TRAIN_STEPS", 7)
     step, train = MQ.run_mq("mq-x", min_reps=1, budget_s=1.0)
-    assert train["extrapolated"] and "ESTIMATE" in train["note"]
-    assert train["reps"] == MQ.TRAIN_TIMED
-    assert train["median_s"] == pytest.approx(MQ.TRAIN_STEPS * np.median(train["times_s"]))
+    assert not train["extrapolated"] and "run and timed end to end" in train["note"]
+    assert train["reps"] == 7 == len(train["times_s"])
+    assert train["median_s"] == pytest.approx(sum(train["times_s"]))  # the total of the run
+    assert train["step_median_s"] == pytest.approx(np.median(train["times_s"]))
     text = format_many_qubits([step, train])
-    assert "~" in text and "≤ 20 min" in text  # the estimate is shown as one
+    assert "~" not in text and "≤ 20 min" in text
 
 
 @pytest.mark.parametrize(
