@@ -75,7 +75,8 @@ def plan(spec: ManyQubitsSpec, parts: Sequence[str], out: Path) -> list[Task]:
             mode="json", exclude={"families", "seeds", "layers", "time_limit_s"}
         )
         for label, fam in gv.families.items():
-            fam_cfg = fam.model_dump(mode="json", exclude={"sizes"})
+            fam_cfg = fam.model_dump(mode="json", exclude={"sizes", "time_limit_s"})
+            fam_limit = fam.time_limit_s or limit
             for size in fam.sizes:
                 n = n_qubits_of(fam, size)
                 for layers in gv.layers:
@@ -84,8 +85,9 @@ def plan(spec: ManyQubitsSpec, parts: Sequence[str], out: Path) -> list[Task]:
                         cfg = _config(
                             "gradvar", settings, cell, family=fam_cfg, size=size, layers=layers
                         )
-                        work = _bind(gradvar_cell, gv, label, size, layers, seed, limit)
-                        tasks.append(Task("gradvar", cell, cfg, work, float(n * layers)))
+                        work = _bind(gradvar_cell, gv, label, size, layers, seed, fam_limit)
+                        kill = max(spec.kill_after_s, 2 * fam_limit)
+                        tasks.append(Task("gradvar", cell, cfg, work, float(n * layers), kill))
     if "ising" in parts and spec.ising is not None:
         si = spec.ising
         limit = si.time_limit_s or spec.time_limit_s
@@ -114,7 +116,10 @@ def plan(spec: ManyQubitsSpec, parts: Sequence[str], out: Path) -> list[Task]:
                     Task("digits64", cell, _config("digits64", settings, cell), work, cost)
                 )
     return [
-        replace(t, kill_after_s=max(spec.kill_after_s, 2 * _limit(spec, t.part))) for t in tasks
+        t
+        if t.part == "gradvar"
+        else replace(t, kill_after_s=max(spec.kill_after_s, 2 * _limit(spec, t.part)))
+        for t in tasks
     ]
 
 

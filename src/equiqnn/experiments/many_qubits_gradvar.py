@@ -17,6 +17,7 @@ pair letters), ``statevector`` and ``pauli`` (``PauliPropagationEngine``, weight
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -30,6 +31,8 @@ from equiqnn.models.factories import default_readout
 from equiqnn.sim import PauliPropagationEngine, SnSectorEngine, StatevectorEngine
 
 __all__ = ["n_qubits_of", "build_engine", "gradient_samples", "bootstrap_var", "gradvar_cell"]
+
+MAX_ROWS = 32  # parameter draws per call of an engine that takes rows (the S_n engine)
 
 
 def n_qubits_of(family: FamilySpec, size: int) -> int:
@@ -81,6 +84,8 @@ def gradient_samples(
         x: inputs ``(B, n)``.
         draws: parameter draws ``θ ~ U[-π, π)^P`` from ``rng``.
         time_limit_s: stop after the draw that crosses this many seconds (at least one draw).
+            The S_n engine takes draws in batches of parameter rows, sized from the measured time
+            per draw to fit the time left (the draws and their order are the same).
         error_draws: afterwards, if time is left, the engine's error estimate at the first this
             many draws.
     Returns:
@@ -93,18 +98,23 @@ def gradient_samples(
     p = _n_params(engine)
     out: list[np.ndarray] = []
     thetas: list[torch.Tensor] = []
-    for _ in range(draws):
-        theta = torch.as_tensor(rng.uniform(-np.pi, np.pi, p), dtype=torch.float64)
-        thetas.append(theta)
-        theta = theta.clone().requires_grad_(True)
-        val = engine(theta, data)[:, 0]
-        rows = []
-        for b in range(val.shape[0]):
-            (g,) = torch.autograd.grad(val[b], theta, retain_graph=b + 1 < val.shape[0])
-            rows.append(g.detach().numpy())
-        out.append(np.stack(rows))
-        if time.perf_counter() - t0 > time_limit_s:
+    rows_ok = isinstance(engine, SnSectorEngine)  # evaluates parameter rows (T, P) at once
+    chunk = 1
+    while len(out) < draws:
+        new = [
+            torch.as_tensor(rng.uniform(-np.pi, np.pi, p), dtype=torch.float64)
+            for _ in range(min(chunk, draws - len(out)))
+        ]
+        thetas += new
+        t_chunk = time.perf_counter()
+        out += _gradients(engine, torch.stack(new), data, rows_ok)
+        elapsed = time.perf_counter() - t0
+        if elapsed > time_limit_s:
             break
+        if rows_ok:  # as many draws as fit in the time left, at most MAX_ROWS per call
+            per_draw = max((time.perf_counter() - t_chunk) / len(new), 1e-9)
+            fit = (time_limit_s - elapsed) / per_draw if math.isfinite(time_limit_s) else MAX_ROWS
+            chunk = int(max(1, min(MAX_ROWS, fit)))
     err: float | None = 0.0
     if _truncated(engine) and error_draws > 0:
         if time.perf_counter() - t0 > time_limit_s:
@@ -112,6 +122,28 @@ def gradient_samples(
         else:
             err = max(_error(engine, th, data) for th in thetas[:error_draws])
     return np.stack(out), err
+
+
+def _gradients(engine: Any, theta: torch.Tensor, data: Any, rows_ok: bool) -> list[np.ndarray]:
+    """``∂⟨O_0⟩(x_b, θ_t)/∂θ_t`` as one ``(B, P)`` array per row ``t`` of ``theta`` ``(T, P)``."""
+    if rows_ok:  # one call for all rows; row t's gradient only depends on θ_t
+        th = theta.clone().requires_grad_(True)
+        val = engine(th, data)[..., 0]  # (T, B)
+        per_b = []
+        for b in range(val.shape[1]):
+            (g,) = torch.autograd.grad(val[:, b].sum(), th, retain_graph=b + 1 < val.shape[1])
+            per_b.append(g.detach().numpy())
+        return list(np.stack(per_b, 1))  # T × (B, P)
+    out = []
+    for row in theta:
+        th = row.clone().requires_grad_(True)
+        val = engine(th, data)[:, 0]
+        grads = []
+        for b in range(val.shape[0]):
+            (g,) = torch.autograd.grad(val[b], th, retain_graph=b + 1 < val.shape[0])
+            grads.append(g.detach().numpy())
+        out.append(np.stack(grads))
+    return out
 
 
 def _truncated(engine: Any) -> bool:

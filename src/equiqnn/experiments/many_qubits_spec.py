@@ -57,6 +57,9 @@ class FamilySpec(_Strict):
     pair_letters: list[str] = Field(default_factory=lambda: ["ZZ", "XX", "YY"])
     max_weight: int | None = Field(None, ge=1, description="Pauli propagation weight cut")
     draws: int | None = Field(None, ge=2, description="overrides gradvar.draws for this family")
+    time_limit_s: float | None = Field(
+        None, gt=0, description="per cell of this family; None: the part's (or the study's)"
+    )
 
     @field_validator("sizes")
     @classmethod
