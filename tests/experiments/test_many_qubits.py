@@ -220,6 +220,7 @@ def test_cli_runs_one_part_and_rejects_a_bad_override(tmp_path, capsys):
         "dla=null",
         "gradvar.layers=[1]",
         "gradvar.families.sn.sizes=[3]",
+        "gradvar.families.sn-normalized.sizes=[3]",
         "gradvar.families.ring.sizes=[3]",
         "gradvar.families.d4-statevector.sizes=[2]",
         "gradvar.families.d4-pauli.sizes=[2]",
@@ -232,6 +233,7 @@ def test_cli_runs_one_part_and_rejects_a_bad_override(tmp_path, capsys):
     with ResultStore(tmp_path) as store:
         assert {r["model"] for r in store.table()} == {
             "gradvar/sn/L1",
+            "gradvar/sn-normalized/L1",
             "gradvar/ring/L1",
             "gradvar/d4-statevector/L1",
             "gradvar/d4-pauli/L1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from equiqnn.experiments import many_qubits_gradvar as GV
@@ -33,3 +34,14 @@ def test_batched_sampling_keeps_the_draws_and_their_order(monkeypatch) -> None:
     single, _ = GV.gradient_samples(engine, x, 12, np.random.default_rng(3))
     assert batched.shape == single.shape == (12, 1, engine.n_params)
     np.testing.assert_allclose(batched, single, atol=1e-12)
+
+
+def test_normalized_family_divides_each_generator_by_its_terms() -> None:
+    from equiqnn.experiments.many_qubits_spec import FamilySpec
+
+    plain = GV.build_engine(FamilySpec(name="sn", engine="sn", sizes=[6]), 6, 1)
+    norm = GV.build_engine(FamilySpec(name="sn", engine="sn", sizes=[6], normalized=True), 6, 1)
+    scales = {"X": 6, "Y": 6, "Z": 6, "ZZ": 15, "XX": 15, "YY": 15}
+    for ((term, c0),), ((term1, c1),) in zip(plain.generators, norm.generators, strict=True):
+        assert term == term1 and c0 == 1.0
+        assert c1 == pytest.approx(1 / scales["".join(term)])

@@ -82,3 +82,11 @@ def test_parameter_rows_are_checked() -> None:
     data = engine.encode(_x(6, 1))
     with pytest.raises(ValueError, match=r"\(T, 14\)"):
         engine(torch.zeros(2, 3), data)
+
+
+def test_memory_per_row_grows_with_depth_and_batch() -> None:
+    x = _x(32, 3)
+    small, deep = _engine(32, ["Z"], layers=1), _engine(32, ["Z"], layers=4)
+    d_small, d_deep = small.encode(x), deep.encode(x)
+    assert 0 < small.memory_per_row(d_small) < deep.memory_per_row(d_deep)
+    assert small.memory_per_row(small.encode(x[:1])) < small.memory_per_row(d_small)

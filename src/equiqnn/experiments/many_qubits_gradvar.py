@@ -29,10 +29,13 @@ from equiqnn.experiments.many_qubits_spec import FamilySpec, GradVarSpec
 from equiqnn.groups import cyclic, grid_d4
 from equiqnn.models.factories import default_readout
 from equiqnn.sim import PauliPropagationEngine, SnSectorEngine, StatevectorEngine
+from equiqnn.sim.memory import available_memory_bytes
+from equiqnn.sim.sn_spin import canonical_spec, observable_scale
 
 __all__ = ["n_qubits_of", "build_engine", "gradient_samples", "bootstrap_var", "gradvar_cell"]
 
 MAX_ROWS = 32  # parameter draws per call of an engine that takes rows (the S_n engine)
+MEMORY_SHARE = 0.2  # of the available memory for one call's autograd state (two workers run)
 
 
 def n_qubits_of(family: FamilySpec, size: int) -> int:
@@ -43,7 +46,9 @@ def n_qubits_of(family: FamilySpec, size: int) -> int:
 def build_engine(family: FamilySpec, size: int, layers: int) -> Any:
     """The engine computing the mean-X readout of ``family`` at ``size`` with ``layers`` layers."""
     n = n_qubits_of(family, size)
-    letters = list(family.singles) + list(family.pair_letters)
+    letters: list[Any] = list(family.singles) + list(family.pair_letters)
+    if family.normalized:  # {term: 1 / number of Pauli strings}: generators of norm 1
+        letters = [{t: 1.0 / observable_scale(canonical_spec(t, n)[0][0], n)} for t in letters]
     if family.engine == "sn":
         return SnSectorEngine(n, letters, ["X"], layers=layers)
     if family.name == "sn":  # the S_n circuit written out gate by gate (small n only)
@@ -99,6 +104,10 @@ def gradient_samples(
     out: list[np.ndarray] = []
     thetas: list[torch.Tensor] = []
     rows_ok = isinstance(engine, SnSectorEngine)  # evaluates parameter rows (T, P) at once
+    max_rows = MAX_ROWS
+    if rows_ok:  # autograd keeps one state per gate run and row: stay within a memory share
+        share = MEMORY_SHARE * available_memory_bytes()
+        max_rows = int(max(1, min(MAX_ROWS, share // max(engine.memory_per_row(data), 1))))
     chunk = 1
     while len(out) < draws:
         new = [
@@ -113,8 +122,8 @@ def gradient_samples(
             break
         if rows_ok:  # as many draws as fit in the time left, at most MAX_ROWS per call
             per_draw = max((time.perf_counter() - t_chunk) / len(new), 1e-9)
-            fit = (time_limit_s - elapsed) / per_draw if math.isfinite(time_limit_s) else MAX_ROWS
-            chunk = int(max(1, min(MAX_ROWS, fit)))
+            fit = (time_limit_s - elapsed) / per_draw if math.isfinite(time_limit_s) else max_rows
+            chunk = int(max(1, min(max_rows, fit)))
     err: float | None = 0.0
     if _truncated(engine) and error_draws > 0:
         if time.perf_counter() - t0 > time_limit_s:

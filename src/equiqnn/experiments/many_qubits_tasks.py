@@ -131,9 +131,11 @@ def ising_cell(
     else:
         engine: Any
         if model == "sn":
-            engine = SnSectorEngine(n, SN_LETTERS, ["X"], layers=spec.layers, scale=spec.scale)
+            engine = SnSectorEngine(
+                n, SN_LETTERS, ["X"], layers=spec.layers, scale=spec.scale, init=spec.init
+            )
         else:
-            enc = AngleEncoding((L, L), scale=spec.scale)
+            enc = AngleEncoding((L, L), scale=spec.scale, init=spec.init)
             rep = enc.representation(grid_translations(L, L))
             ansatz = equivariant_ansatz(
                 rep,
