@@ -116,11 +116,6 @@ class IsingSpec(_Strict):
     sweeps: int = Field(300, ge=0)
     layers: int = Field(2, ge=1)
     scale: float = Field(1.5707963267948966, description="encoding angle per spin (±1)")
-    init: Literal["zero", "plus"] = Field(
-        "zero",
-        description="R_Y(scale·s)|0⟩ or R_Y(scale·s)|+⟩ per spin s; 'plus' with scale π/4 gives "
-        "the data a common direction (x), which the S_n fast path needs at 256–1024 qubits",
-    )
     epochs: int = Field(60, ge=1)
     lr: float = Field(0.05, gt=0)
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)

@@ -131,11 +131,9 @@ def ising_cell(
     else:
         engine: Any
         if model == "sn":
-            engine = SnSectorEngine(
-                n, SN_LETTERS, ["X"], layers=spec.layers, scale=spec.scale, init=spec.init
-            )
+            engine = SnSectorEngine(n, SN_LETTERS, ["X"], layers=spec.layers, scale=spec.scale)
         else:
-            enc = AngleEncoding((L, L), scale=spec.scale, init=spec.init)
+            enc = AngleEncoding((L, L), scale=spec.scale)
             rep = enc.representation(grid_translations(L, L))
             ansatz = equivariant_ansatz(
                 rep,
