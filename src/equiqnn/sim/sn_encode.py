@@ -35,7 +35,8 @@ class SnData:
         error: ``(B,)`` bound on ``|exact − computed|`` per unit observable norm (``None``: equal
             to ``dropped``, the bound of a pure sector cut).
         factors: a cache of the engine's (small batches, fast path): per sector ``F`` ``(B, w, r)``
-            with ``F Fᵀ`` the block up to a dropped eigenvalue mass (not saved; recomputed).
+            with ``F Fᵀ`` the block up to a dropped eigenvalue mass, and that mass ``(B,)`` (not
+            saved; recomputed).
     """
 
     n_qubits: int
@@ -46,7 +47,9 @@ class SnData:
     encoding: dict[str, Any] = field(default_factory=dict)
     frame: float = 0.0
     error: torch.Tensor | None = None
-    factors: list[torch.Tensor] | None = field(default=None, repr=False, compare=False)
+    factors: tuple[list[torch.Tensor], torch.Tensor] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.error is None:

@@ -227,7 +227,7 @@ class SectorForward:
             val = torch.einsum("gkd,gdx->kx", bands[:, :, 2], m.real**2 + m.imag**2)
         else:
             val = (m.conj()[:, None] * self._om(m, bands, offsets)).real.sum((0, 2))
-        return val.reshape(-1, n_t, n_b, n_r).sum(-1).permute(1, 2, 0)  # (T, B, K)
+        return val.reshape(val.shape[0], n_t, n_b, n_r).sum(-1).permute(1, 2, 0)  # (T, B, K)
 
     def __call__(
         self,
@@ -251,6 +251,8 @@ class SectorForward:
             wmax = max(widths)
             if factors is not None:
                 rank = max(f.shape[-1] for f in factors[lo:hi])
+                if rank == 0:  # every eigenvalue within the rank cut: nothing left to evolve
+                    continue
                 if batch * rank < wmax:
                     f = torch.zeros(hi - lo, wmax, batch, rank, dtype=self.dtype, device=device)
                     for i, fi in enumerate(factors[lo:hi]):

@@ -225,7 +225,6 @@ class SnSectorEngine:
                 two_j, blocks, dropped, error = encode_corner_sectors(
                     a - alpha, tolerance=self.tolerance
                 )
-                error = error + self.tolerance * FACTOR_SHARE  # the factored forward's rank cut
             weights = torch.stack([b.diagonal(dim1=-2, dim2=-1).sum(-1) for b in blocks], -1)
         return SnData(
             self.n_qubits, two_j, blocks, weights, dropped, self._encoding_config(), alpha, error
@@ -286,20 +285,24 @@ class SnSectorEngine:
     def _factors(self, data: SnData) -> list[torch.Tensor] | None:
         """Fast path, small batches: ``ρ̃ = F Fᵀ`` per sector (cached on ``data``), keeping per
         sample the eigenvalues above a dropped mass of ``tolerance / 20`` (shared by the sectors;
-        ``encode`` adds it to the error bound). ``None`` when no group could use them."""
+        :meth:`error_estimate` adds the mass actually dropped). ``None`` when no group could use
+        them."""
         if self.tolerance == 0 or data.batch_size >= max(b.shape[-1] for b in data.blocks):
             return None
         if data.factors is None:
             budget = self.tolerance * FACTOR_SHARE / len(data.blocks)
             factors = []
+            mass = torch.zeros_like(data.dropped)
             for b in data.blocks:
                 lam, vec = torch.linalg.eigh(b)  # ascending
                 lam = lam.clamp_min(0)
                 dropped = torch.cumsum(lam, -1)  # mass of the smallest k+1
                 drop = int((dropped <= budget).sum(-1).min())  # the same cut for every sample
                 factors.append(vec[..., drop:] * lam[:, None, drop:].sqrt())
-            data.factors = factors
-        return data.factors
+                if drop:
+                    mass = mass + dropped[:, drop - 1].to(mass.dtype)
+            data.factors = (factors, mass)
+        return data.factors[0]
 
     def _check_data(self, data: SnData) -> None:
         if data.n_qubits != self.n_qubits:
@@ -319,12 +322,17 @@ class SnSectorEngine:
 
         Exact path: the dropped sectors' blocks are positive semidefinite with total trace
         ``data.dropped`` and ``|Tr(O U ρ U†)| ≤ ‖O‖ Tr ρ``. Fast path: both cuts are projections
-        of the pure input state, see ``sn_corner`` and ``SN_SECTOR.md``. Rounding error (~1e-13 in
-        float64) is not included.
+        of the pure input state, see ``sn_corner`` and ``SN_SECTOR.md``; for one to three samples
+        the forward runs on factors of the blocks, and the positive semidefinite remainder it
+        drops (at most ``tolerance / 20`` per sample) is added. Rounding error (~1e-13 in float64)
+        is not included.
         """
         self._check_data(data)
         norms = torch.tensor(self._obs_norm, dtype=data.dropped.dtype, device=data.device)
-        return data.error_bound[:, None] * norms[None, :]
+        bound = data.error_bound
+        if self._factors(data) is not None and data.factors is not None:
+            bound = bound + data.factors[1]
+        return bound[:, None] * norms[None, :]
 
     def to_circuit(self) -> Circuit:
         """The equivalent gate-level :class:`Circuit` (encoding + Pauli rotations, slots shared
