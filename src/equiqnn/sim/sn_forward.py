@@ -323,7 +323,7 @@ class _Layout:
         self.dim = group[0] + 1
         self.half_up = (self.dim + 1) // 2
         self.offsets = [(group[0] - tj) // 2 for tj in group]
-        self._cache: dict[tuple, list[tuple]] = {}
+        self._cache: dict[tuple, Any] = {}
 
     def positions(self, kind: str, b: SectorBasis, i: int) -> np.ndarray:
         d = self.group[i] + 1
@@ -339,6 +339,8 @@ class _Layout:
         return ("phase", torch.as_tensor(ph, device=self.device, dtype=self.fwd.cdtype))
 
     def _fold(self, key: str) -> tuple:
+        """``(F_e, F_o, ⌈D/2⌉, middle-row fix)`` of a fold basis (``J_y`` shares ``J_x``'s)."""
+        key = "X" if key == "Y" else key
         if ("fold", key) not in self._cache:
             h, dim = self.half_up, self.dim
             f_e = np.zeros((len(self.group), h, h))
@@ -358,13 +360,13 @@ class _Layout:
                 mid_np[-1] = 2.0
                 mid = torch.as_tensor(mid_np, device=self.device, dtype=self.fwd.dtype)
             as_t = lambda a: torch.as_tensor(a, device=self.device, dtype=self.fwd.dtype)  # noqa: E731
-            self._cache[("fold", key)] = [("fold", as_t(f_e), as_t(f_o), h, mid)]
-        return self._cache[("fold", key)][0]
+            self._cache[("fold", key)] = (as_t(f_e), as_t(f_o), h, mid)
+        return self._cache[("fold", key)]
 
     def _full(self, a: str, b: str) -> tuple:
         """One product ``V_b† V_a`` (rows and columns in the two bases' layouts)."""
         if ("mm", b, a) in self._cache:  # the reverse change: its adjoint
-            return ("mm", self._cache[("mm", b, a)][0][1].mH)
+            return ("mm", self._cache[("mm", b, a)].mH)
         ka, kb = self.fwd._kind(self.group, a), self.fwd._kind(self.group, b)
         cplx = False
         mats = []
@@ -377,9 +379,8 @@ class _Layout:
         for i, (w, rows, cols) in enumerate(mats):
             out[i][np.ix_(rows, cols)] = w if cplx else np.real(w)
         dtype = self.fwd.cdtype if cplx else self.fwd.dtype
-        op = ("mm", torch.as_tensor(out, device=self.device, dtype=dtype))
-        self._cache[("mm", a, b)] = [op]
-        return op
+        self._cache[("mm", a, b)] = torch.as_tensor(out, device=self.device, dtype=dtype)
+        return ("mm", self._cache[("mm", a, b)])
 
     def transition(self, a: str, b: str) -> list[tuple]:
         """Ops taking ``M`` from basis ``a`` to basis ``b`` (``"Z"`` = ``J_z``)."""
@@ -390,13 +391,11 @@ class _Layout:
             return [self._full(a, b)]
         ops: list[tuple] = []
         if ka == "fold":
-            _, f_e, f_o, h, mid = self._fold(a)
-            ops.append(("unfold", f_e, f_o, h, mid))
+            ops.append(("unfold", *self._fold(a)))
             if self.fwd.basis(self.group[0], a).quarter:
                 ops.append(self._phase(-1.0))
         if kb == "fold":
             if self.fwd.basis(self.group[0], b).quarter:
                 ops.append(self._phase(1.0))
-            _, f_e, f_o, h, _mid = self._fold(b)
-            ops.append(("fold", f_e, f_o, h))
+            ops.append(("fold", *self._fold(b)[:3]))
         return ops

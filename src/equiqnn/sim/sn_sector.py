@@ -242,7 +242,9 @@ class SnSectorEngine:
     def __call__(
         self, params: torch.Tensor, data: SnData | torch.Tensor | np.ndarray
     ) -> torch.Tensor:
-        """Expectations ``(B, K)`` (real, ``dtype``), differentiable in ``params`` ``(n_params,)``.
+        """Expectations ``(B, K)`` (real, ``dtype``), differentiable in ``params`` ``(n_params,)``;
+        for parameter rows ``params`` ``(T, n_params)`` (e.g. random draws), ``(T, B, K)`` from one
+        pass: the basis changes are shared by all rows, one backward gives every row's gradient.
 
         ``data`` is an :class:`SnData` from :meth:`encode` (recommended: encode once, reuse) or raw
         features ``(B, n)``, encoded on the fly.
