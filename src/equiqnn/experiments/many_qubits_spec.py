@@ -118,8 +118,23 @@ class IsingSpec(_Strict):
     scale: float = Field(1.5707963267948966, description="encoding angle per spin (±1)")
     epochs: int = Field(60, ge=1)
     lr: float = Field(0.05, gt=0)
+    sn_lr: float | None = Field(None, gt=0, description="the S_n QNN's rate; None: lr")
+    sn_lr_ref_qubits: int | None = Field(
+        None,
+        ge=1,
+        description="S_n QNN: use sn_lr·(ref/n)² at n qubits (its two-body generators' spectra "
+        "grow as n², so the loss oscillates in θ on a scale ∝ 1/n²); None: the same rate at "
+        "every size",
+    )
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     time_limit_s: float | None = Field(None, gt=0, description="per cell; None: the study's")
+
+    def sn_rate(self, n_qubits: int) -> float:
+        """The S_n QNN's learning rate at ``n_qubits``."""
+        rate = self.lr if self.sn_lr is None else self.sn_lr
+        if self.sn_lr_ref_qubits is None:
+            return rate
+        return rate * (self.sn_lr_ref_qubits / n_qubits) ** 2
 
 
 class Digits64Spec(_Strict):

@@ -124,6 +124,8 @@ def ising_cell(
     engine_name = {"sn": "sn", "translation": "pauli", "logistic": "sklearn"}[model]
     row = _row("ising", model, engine_name, n, seed)
     row.update(L=L, layers=spec.layers if model != "logistic" else None, error_bar=0.0)
+    if model != "logistic":
+        row["lr"] = spec.sn_rate(n) if model == "sn" else spec.lr
     if model == "logistic":
         predict = _logistic(np.abs(magnetization(xtr.reshape(-1, L, L)))[:, None], ytr)
         acc = float((predict(np.abs(magnetization(xte.reshape(-1, L, L)))[:, None]) == yte).mean())
@@ -151,7 +153,7 @@ def ising_cell(
             xtr,
             ytr,
             epochs=spec.epochs,
-            lr=spec.lr,
+            lr=spec.sn_rate(n) if model == "sn" else spec.lr,
             seed=seed,
             time_limit_s=time_limit_s - (time.perf_counter() - t0),
         )
