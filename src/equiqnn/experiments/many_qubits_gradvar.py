@@ -134,24 +134,18 @@ def gradient_samples(
 
 
 def _gradients(engine: Any, theta: torch.Tensor, data: Any, rows_ok: bool) -> list[np.ndarray]:
-    """``∂⟨O_0⟩(x_b, θ_t)/∂θ_t`` as one ``(B, P)`` array per row ``t`` of ``theta`` ``(T, P)``."""
-    if rows_ok:  # one call for all rows; row t's gradient only depends on θ_t
-        th = theta.clone().requires_grad_(True)
-        val = engine(th, data)[..., 0]  # (T, B)
-        per_b = []
-        for b in range(val.shape[1]):
-            (g,) = torch.autograd.grad(val[:, b].sum(), th, retain_graph=b + 1 < val.shape[1])
-            per_b.append(g.detach().numpy())
-        return list(np.stack(per_b, 1))  # T × (B, P)
-    out = []
-    for row in theta:
-        th = row.clone().requires_grad_(True)
-        val = engine(th, data)[:, 0]
-        grads = []
-        for b in range(val.shape[0]):
-            (g,) = torch.autograd.grad(val[b], th, retain_graph=b + 1 < val.shape[0])
-            grads.append(g.detach().numpy())
-        out.append(np.stack(grads))
+    """``∂⟨O_0⟩(x_b, θ_t)/∂θ_t`` as one ``(B, P)`` array per row ``t`` of ``theta`` ``(T, P)``:
+    all rows in one call when the engine takes rows (row t's value depends on θ_t only), else one
+    call per row."""
+    out: list[np.ndarray] = []
+    for chunk in [theta] if rows_ok else [row[None] for row in theta]:
+        th = chunk.clone().requires_grad_(True)
+        val = engine(th if rows_ok else th[0], data)[..., 0].reshape(th.shape[0], -1)  # (T, B)
+        per_b = [
+            torch.autograd.grad(val[:, b].sum(), th, retain_graph=b + 1 < val.shape[1])[0]
+            for b in range(val.shape[1])
+        ]
+        out += list(torch.stack(per_b, 1).detach().numpy())  # T × (B, P)
     return out
 
 

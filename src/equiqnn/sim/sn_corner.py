@@ -145,12 +145,8 @@ def encode_corner_sectors(
     blocks = [rho[:, i, :w, :w].contiguous() for i, w in enumerate(widths.tolist())]
     two_j = tuple(top - 2 * i for i in range(len(widths)))
     as_t = lambda a: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
-    return (
-        two_j,
-        blocks,
-        as_t(dropped),
-        error_bound(as_t(dropped), as_t(sig), n_dropped, as_t(err_e)),
-    )
+    removed = as_t(dropped)
+    return two_j, blocks, removed, error_bound(removed, as_t(sig), n_dropped, as_t(err_e))
 
 
 def error_bound(
