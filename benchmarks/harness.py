@@ -5,7 +5,9 @@ list of records (one, or one per output of a many-qubit case ``mq-…``).
 A fresh process per pair makes peak memory attributable: ``peak_rss_mb`` is the process's
 ``VmHWM`` (the high-water mark of its resident memory, which starts afresh at ``exec``, unlike
 ``ru_maxrss``), ``base_rss_mb`` its ``VmRSS`` after importing the simulator and building the data
-(the fixed overhead).
+(the fixed overhead). ``step_peak_mb`` is the steady-state step's own memory: after the warm-up the
+allocator's free pages are handed back and the high-water mark is reset, so it is the peak of the
+timed units above ``step_base_mb`` (live data, caches and compiled code at that point).
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.machine import ForeignLoad, mem_available_bytes, memory_status_mb, own_cpu_seconds
+from benchmarks.machine import (
+    ForeignLoad,
+    mem_available_bytes,
+    memory_status_mb,
+    own_cpu_seconds,
+    reset_peak_rss_mb,
+)
 
 __all__ = ["Runner", "SimSpec", "REGISTRY", "TOL", "FOREIGN_WARN", "run_pair", "spec"]
 
@@ -273,6 +281,10 @@ def run_pair(
         if est > limit_s:
             return _skip(rec, runner, f"second step x {n_batches}", case, limit_s, est)
     # --- timed repeats ---------------------------------------------------------------------------
+    # memory of the steady-state step: a fresh high-water mark from the live memory after the
+    # warm-up (caches, plans and compiled code are the fixed overhead; the process peak is kept)
+    warm_peak = memory_status_mb().get("VmHWM")
+    step_base = reset_peak_rss_mb()
     times: list[float] = []
     cpu: list[float] = []
     deadline = time.perf_counter() + budget_s
@@ -303,7 +315,11 @@ def run_pair(
     if "forward_warm_s" in rec:
         rec["compile_s"] += max(0.0, rec["forward_s"] - rec["forward_warm_s"])
     rec["status"] = "ok"
-    rec["peak_rss_mb"] = memory_status_mb().get("VmHWM")
+    end_peak = memory_status_mb().get("VmHWM")
+    rec["peak_rss_mb"] = max([p for p in (warm_peak, end_peak) if p is not None], default=None)
+    if step_base is not None and end_peak is not None:
+        rec["step_base_mb"] = step_base
+        rec["step_peak_mb"] = end_peak - step_base
     if runner.first_call_note:
         notes.append(runner.first_call_note)
     if notes:

@@ -22,6 +22,7 @@ __all__ = [
     "mem_available_bytes",
     "memory_status_mb",
     "own_cpu_seconds",
+    "reset_peak_rss_mb",
 ]
 
 PACKAGES = [
@@ -56,6 +57,24 @@ def memory_status_mb(pid: int | str = "self") -> dict[str, float]:
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             out = {"VmRSS": float("nan"), "VmHWM": peak}
     return out
+
+
+def reset_peak_rss_mb() -> float | None:
+    """Start a fresh resident-memory high-water mark for this process: collect garbage, hand
+    freed heap pages back to the system (glibc ``malloc_trim``, so that memory kept by the
+    allocator is not counted as in use), reset ``VmHWM`` (``/proc/self/clear_refs``, Linux ≥ 4.0)
+    and return the resident memory it starts from, in MiB; ``None`` where this is unsupported."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except (OSError, AttributeError):
+        return None
+    return memory_status_mb().get("VmRSS")
 
 
 def cpu_busy_seconds() -> tuple[float, float] | None:

@@ -34,6 +34,8 @@ SPEED_TARGET = {
     "w1-dm-n10-L2-B16": 5.0,
 }
 
+MEMORY_TARGET = 3.0  # statevector cases: the steady-state step's peak within 3x of B·2^n·8 bytes
+
 
 def add_ratios(records: list[dict]) -> None:
     """``ratio`` = simulator median / equiqnn median (complex64 engine of the case's kind), so
@@ -158,6 +160,9 @@ def targets(records: list[dict]) -> list[dict]:
                 row["mem_over_floor"] = (base["peak_rss_mb"] - base["base_rss_mb"]) / row[
                     "floor_mb"
                 ]
+            if row["floor_mb"] and base.get("step_peak_mb") is not None:
+                row["step_peak_mb"] = base["step_peak_mb"]
+                row["step_over_floor"] = base["step_peak_mb"] / row["floor_mb"]
         out.append(row)
     return out
 
@@ -174,10 +179,12 @@ def _verdict(value: float | None, target: float | None, higher_is_better: bool) 
 def format_targets(rows: list[dict], markdown: bool = False) -> str:
     """Issue 6's targets: fastest peer ÷ equiqnn per case, and equiqnn's memory over its floor."""
     head = ["case", "equiqnn_s", "fastest peer", "peer_s", "peer/equiqnn", "target", "verdict"]
-    head += ["peak_rss_mb", "base_rss_mb", "floor_mb", "(peak-base)/floor"]
+    head += ["peak_rss_mb", "base_rss_mb", "floor_mb", "(peak-base)/floor", "step_peak_mb"]
+    head += ["step/floor", "memory (sv: step <= 3x floor)"]
     body = []
     for r in rows:
         tgt = r.get("target")
+        mem_tgt = MEMORY_TARGET if r["case"].startswith("w1-sv") else None
         body.append(
             [
                 r["case"],
@@ -191,6 +198,9 @@ def format_targets(rows: list[dict], markdown: bool = False) -> str:
                 _fmt(r.get("base_rss_mb"), ".0f"),
                 _fmt(r.get("floor_mb"), ".3g"),
                 _fmt(r.get("mem_over_floor"), ".2f"),
+                _fmt(r.get("step_peak_mb"), ".0f"),
+                _fmt(r.get("step_over_floor"), ".2f"),
+                _verdict(r.get("step_over_floor"), mem_tgt, False),
             ]
         )
     return _table(head, body, markdown)

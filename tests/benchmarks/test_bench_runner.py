@@ -15,7 +15,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import ForeignLoad, machine_info  # noqa: E402
-from benchmarks.report import REQUIRED_KEYS, add_ratios, contention, format_table  # noqa: E402
+from benchmarks.report import (  # noqa: E402
+    REQUIRED_KEYS,
+    add_ratios,
+    contention,
+    format_table,
+    format_targets,
+    targets,
+)
 
 from benchmarks import run as R  # noqa: E402
 
@@ -39,6 +46,22 @@ def test_ratio_is_peer_over_equiqnn_and_contention_summary():
     assert recs[1]["ratio"] == pytest.approx(5.0) and recs[2]["ratio"] is None
     assert contention(recs) == {"mean": pytest.approx(0.3), "max": 0.5, "n": 2}
     assert "timeout" in format_table(recs, markdown=False)
+
+
+def test_targets_judge_statevector_memory_by_the_steady_state_step():
+    recs = [
+        {"case": "w1-sv-n16-L4-B64", "simulator": "equiqnn-c64", "kind": "statevector"},
+        {"case": "w1-sv-n16-L4-B64", "simulator": "peer", "kind": "statevector", "median_s": 2.0},
+    ]
+    recs[0].update(median_s=0.5, peak_rss_mb=500.0, base_rss_mb=300.0, floor_mb=32.0)
+    recs[0].update(step_peak_mb=80.0)
+    (row,) = targets(recs)
+    assert row["speedup"] == pytest.approx(4.0) and row["step_over_floor"] == pytest.approx(2.5)
+    assert row["mem_over_floor"] == pytest.approx(6.25)
+    line = format_targets([row]).splitlines()[-1]
+    assert line.split()[-3:] == ["80", "2.50", "meets"]
+    recs[0]["step_peak_mb"] = 100.0
+    assert format_targets(targets(recs)).splitlines()[-1].split()[-1] == "MISSES"
 
 
 def test_pairs_quick_and_only():

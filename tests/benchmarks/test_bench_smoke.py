@@ -213,6 +213,8 @@ def test_harness_and_json_writer(tmp_path):
     ref = {"forward": reference_forward(case, data), "grad": reference_gradient(case, data)}
     rec = run_pair(case.id, "equiqnn-c64", ref, min_reps=1, budget_s=5.0, limit_s=60.0)
     assert rec["status"] == "ok" and rec["max_abs_dev"] < 1e-5
+    # the steady-state step's memory: a fresh high-water mark above the live memory after warm-up
+    assert rec["step_base_mb"] > 0 and 0 <= rec["step_peak_mb"] <= rec["peak_rss_mb"]
     rec["kind"] = case.kind
     missing = {"case": case.id, "simulator": "some-peer", "status": "not installed"}
     records = [rec, missing]

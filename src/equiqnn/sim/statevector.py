@@ -17,6 +17,7 @@ from equiqnn.sim.plan import compile_circuit, observable_table
 from equiqnn.sim.sv_fuse import fuse_circuit
 from equiqnn.sim.sv_fused import FusedAdjoint, FusedRunner
 from equiqnn.sim.sv_product import ProductEmbedding
+from equiqnn.sim.threads import few_threads
 from equiqnn.symmetry import PauliSum
 
 __all__ = ["StatevectorEngine", "complex_dtype"]
@@ -163,6 +164,11 @@ class StatevectorEngine:
                 f"StatevectorEngine ({self.n_qubits} qubits, batch {batch})",
                 "Evaluate in smaller batches, or use a many-qubit engine.",
             )
+        with few_threads(batch * 2**self.n_qubits):
+            return self._run(params, inputs, batch, rdtype, cd)
+
+    def _run(self, params, inputs, batch: int, rdtype: torch.dtype, cd) -> torch.Tensor:
+        device = params.device
         psi = self.initial_state(inputs, batch, rdtype, device)
         x = inputs.to(rdtype)
         needs_graph = torch.is_grad_enabled() and (params.requires_grad or inputs.requires_grad)

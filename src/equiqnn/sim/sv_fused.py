@@ -8,7 +8,7 @@ are ``ψ`` and adjoint states ``λ`` is ``coeff_t · Im tr(Ĝ_t R_q)``: ``Ĝ_t =
 the later gates of its chain) and ``R_q = Σ_b tr_{¬q} |ψ_b⟩⟨λ_b|``, the partial trace of the group's
 cross matrix ``Σ_b tr_{¬g} |ψ_b⟩⟨λ_b|`` (gates on other qubits commute with ``Ĝ_t`` and drop out of
 the partial trace). The backward sweep un-applies every segment to ``[ψ; λ]`` stacked in one
-tensor. States ``(B, 2**n)``, qubit 0 the most significant bit.
+tensor, on one thread when the batch is small (``sim/threads.py``). States ``(B, 2**n)``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import torch
 from equiqnn.sim.kernels import apply_step, generator_action, materialize, take_columns
 from equiqnn.sim.sv_fuse import FusedPlan, KronSeg, MonoSeg, StepSeg, kron_groups
 from equiqnn.sim.sv_tables import chain_tables, trace_tables
+from equiqnn.sim.threads import few_threads
 
 __all__ = ["FusedRunner", "FusedAdjoint", "SMALL_N", "MAX_GROUP"]
 
@@ -391,7 +392,7 @@ class FusedAdjoint(torch.autograd.Function):
         runner, x = ctx.runner, ctx.x
         rows = max(1, CHUNK_AMPLITUDES // psi.shape[1])  # the sweep is linear in the batch
         grad = torch.zeros(params.shape, dtype=runner.rdtype, device=params.device)
-        with torch.no_grad():
+        with torch.no_grad(), few_threads(psi.numel()):
             for lo in range(0, psi.shape[0], rows):
                 part = slice(lo, lo + rows)
                 lam = runner.adjoint_start(psi[part], grad_out[part])
