@@ -177,6 +177,9 @@ def test_digits64_part_reports_orbit_accuracy_and_truncation_error(tmp_path):
     assert rows["invariant"]["n_qubits"] == 64 and rows["invariant"]["error_bar"] > 0
     # the invariant model gives the same answer on every D4 copy; logistic regression need not
     assert rows["invariant"]["orbit_acc"] == pytest.approx(rows["invariant"]["test_acc"])
+    # logistic regression trained on the 8 D4 copies of each image is the classical control
+    assert set(rows) == {"invariant", "logistic", "logistic-d4"}
+    assert 0 <= rows["logistic-d4"]["orbit_acc"] <= 1
     assert "8×8 digits" in (tmp_path / "many_qubits.md").read_text()
 
 

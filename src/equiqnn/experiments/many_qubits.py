@@ -111,7 +111,7 @@ def plan(spec: ManyQubitsSpec, parts: Sequence[str], out: Path) -> list[Task]:
             for seed in sd.seeds:
                 cell = Cell(model=f"digits64/{name}", n_train=64, seed=seed)
                 work = _bind(digits64_cell, sd, name, seed, limit)
-                cost = 0.0 if name == "logistic" else 1e6
+                cost = 1e6 if name == "invariant" else 0.0
                 tasks.append(
                     Task("digits64", cell, _config("digits64", settings, cell), work, cost)
                 )

@@ -39,9 +39,9 @@ __all__ = [
 PARTS = ("gradvar", "ising", "digits64")
 
 IsingModel = Literal["sn", "translation", "logistic"]
-DigitsModel = Literal["invariant", "logistic"]
+DigitsModel = Literal["invariant", "logistic", "logistic-d4"]
 ISING_MODELS: tuple[IsingModel, ...] = ("sn", "translation", "logistic")
-DIGITS_MODELS: tuple[DigitsModel, ...] = ("invariant", "logistic")
+DIGITS_MODELS: tuple[DigitsModel, ...] = ("invariant", "logistic", "logistic-d4")
 
 
 class FamilySpec(_Strict):
@@ -111,7 +111,7 @@ class IsingSpec(_Strict):
     translation_pairs: list[str] = Field(default_factory=lambda: ["ZZ"])
     translation_max_weight: int | None = Field(None, ge=1, description="None: exact")
     n_train: int = Field(80, ge=4)
-    n_test: int = Field(200, ge=2)
+    n_test: int = Field(160, ge=2)
     t_range: tuple[float, float] = (1.0, 3.5)
     sweeps: int = Field(300, ge=0)
     layers: int = Field(2, ge=1)
@@ -125,6 +125,12 @@ class IsingSpec(_Strict):
         description="S_n QNN: use sn_lr·(ref/n)² at n qubits (its two-body generators' spectra "
         "grow as n², so the loss oscillates in θ on a scale ∝ 1/n²); None: the same rate at "
         "every size",
+    )
+    sn_frames: int = Field(
+        1,
+        ge=1,
+        description="S_n QNN: frame groups per batch (SnSectorEngine(frames=...)); Ising data "
+        "mix both ordered phases with disordered samples, which share no direction",
     )
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     time_limit_s: float | None = Field(None, gt=0, description="per cell; None: the study's")
@@ -140,7 +146,7 @@ class IsingSpec(_Strict):
 class Digits64Spec(_Strict):
     """Real 8×8 digits, D4, one qubit per pixel (64 qubits), Pauli propagation."""
 
-    classes: list[int] = Field(default_factory=lambda: [0, 1], min_length=2, max_length=2)
+    classes: list[int] = Field(default_factory=lambda: [3, 5], min_length=2, max_length=2)
     models: list[DigitsModel] = Field(default_factory=lambda: list(DIGITS_MODELS), min_length=1)
     n_train: int = Field(100, ge=4)
     n_test: int = Field(200, ge=2)

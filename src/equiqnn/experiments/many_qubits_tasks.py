@@ -133,7 +133,9 @@ def ising_cell(
     else:
         engine: Any
         if model == "sn":
-            engine = SnSectorEngine(n, SN_LETTERS, ["X"], layers=spec.layers, scale=spec.scale)
+            engine = SnSectorEngine(
+                n, SN_LETTERS, ["X"], layers=spec.layers, scale=spec.scale, frames=spec.sn_frames
+            )
         else:
             enc = AngleEncoding((L, L), scale=spec.scale)
             rep = enc.representation(grid_translations(L, L))
@@ -181,6 +183,10 @@ def digits64_cell(spec: Digits64Spec, model: str, seed: int, time_limit_s: float
     row.update(layers=spec.layers if model == "invariant" else None, error_bar=0.0)
     if model == "logistic":
         predict = _logistic(xtr, split.y_train)
+        row.update(status="ok", epochs_done=None)
+    elif model == "logistic-d4":  # trained on all 8 D4 copies of every training image
+        augmented = np.asarray(group.act_all(split.x_train)).reshape(-1, 64)
+        predict = _logistic(augmented, np.tile(split.y_train, len(group)))
         row.update(status="ok", epochs_done=None)
     else:
         enc = AngleEncoding((8, 8), scale=spec.scale)

@@ -7,7 +7,7 @@ from equiqnn.sim.pauli_propagation import PauliPropagationEngine, PropData
 from equiqnn.sim.reference import dense_density_expectations, dense_expectations, dense_states
 from equiqnn.sim.schedule import Scheduled, noisy_schedule
 from equiqnn.sim.shots import ShotEstimator, with_shots
-from equiqnn.sim.sn_sector import SnData, SnSectorEngine, encode_product_sectors
+from equiqnn.sim.sn_sector import SnData, SnFrames, SnSectorEngine, encode_product_sectors
 from equiqnn.sim.statevector import StatevectorEngine
 from equiqnn.sim.trajectories import TrajectoryEngine
 
@@ -19,6 +19,7 @@ __all__ = [
     "TrajectoryEngine",
     "SnSectorEngine",
     "SnData",
+    "SnFrames",
     "encode_product_sectors",
     "PauliPropagationEngine",
     "PropData",

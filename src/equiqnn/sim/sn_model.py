@@ -117,7 +117,8 @@ class SnModelEngine:
         missing = [i for i, k in enumerate(keys) if k not in self._cache]
         fresh: dict[bytes, tuple[int, list[torch.Tensor], float, float]] = {}
         if missing:
-            data = self.engine.encode(xt[missing], frame=self.frame)
+            data = self.engine.encode(xt[missing], frame=self.frame, frames=1)  # one frame
+            assert isinstance(data, SnData)
             self.frame = data.frame
             for b, i in enumerate(missing):
                 entry = (

@@ -39,6 +39,7 @@ from equiqnn.circuits.ir import rotation_ops
 from equiqnn.sim.sn_corner import aligned_frame, encode_corner_sectors
 from equiqnn.sim.sn_encode import SnData, encode_product_sectors
 from equiqnn.sim.sn_forward import SectorForward
+from equiqnn.sim.sn_frames import SnFrames, frame_groups
 from equiqnn.sim.sn_spin import (
     Spec,
     canonical_spec,
@@ -54,7 +55,7 @@ from equiqnn.symmetry import PauliSum
 
 FACTOR_SHARE = 0.05  # share of the tolerance for the rank cut of the factored (small-batch) forward
 
-__all__ = ["SnData", "SnSectorEngine", "encode_product_sectors"]
+__all__ = ["SnData", "SnFrames", "SnSectorEngine", "encode_product_sectors"]
 
 PolySpec = str | Mapping[str, float]
 
@@ -90,6 +91,9 @@ class SnSectorEngine:
             ``error_estimate`` reports the rigorous bound either way.
         tail_weight: exact path only: the weight per sample its encoding may drop (lightest sectors
             first).
+        frames: fast path only: ``encode`` splits a batch into this many groups of samples with
+            similar mean Bloch vectors, each in its own aligned frame (:class:`SnFrames`, for data
+            without a common direction); 1 (default): one frame for the batch.
 
     ``params`` are real ``(n_params,)`` with ``n_params = layers · len(generators)``;
     ``engine(params, data)`` returns real ``(B, K)`` in ``dtype``, differentiable in ``params``.
@@ -110,6 +114,7 @@ class SnSectorEngine:
         dtype: torch.dtype = torch.float64,
         tolerance: float = 1e-10,
         tail_weight: float = 0.0,
+        frames: int = 1,
     ):
         if (
             isinstance(n_qubits, bool)
@@ -132,10 +137,15 @@ class SnSectorEngine:
                 "tail_weight applies to the exact path only: pass tolerance=0 with it (the fast "
                 "path chooses its cuts from tolerance)."
             )
+        if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 1:
+            raise ValueError(f"frames must be a positive integer; got {frames!r}.")
+        if frames > 1 and tolerance == 0:
+            raise ValueError("frames apply to the fast path only: pass tolerance > 0 with them.")
         if not math.isfinite(float(scale)):
             raise ValueError(f"scale must be finite; got {scale!r}.")
         self.n_qubits = int(n_qubits)
         self.layers = int(layers)
+        self.frames = int(frames)
         self.encoding = AngleEncoding(self.n_qubits, encoding_axis, init, float(scale))
         self._fmap = frame_map(encoding_axis, init)
         self.dtype = dtype
@@ -189,13 +199,18 @@ class SnSectorEngine:
 
     # ------------------------------------------------------------------ encoding
 
-    def encode(self, x: torch.Tensor | np.ndarray, frame: float | None = None) -> SnData:
+    def encode(
+        self, x: torch.Tensor | np.ndarray, frame: float | None = None, frames: int | None = None
+    ) -> SnData | SnFrames:
         """Sector blocks of the encoded product states; no gradient, deterministic, cacheable.
 
         Args:
             x: features ``(B, n)`` (any real array; converted to the engine's dtype).
             frame: fast path only: the frame angle ``α`` (default: aligned with the mean Bloch
                 vector of ``x``; pass ``data.frame`` to encode more samples in the same frame).
+            frames: frame groups for this call (default: the engine's ``frames``). With more
+                than one and no ``frame`` the batch is split into groups, each in its own frame,
+                and an :class:`SnFrames` is returned (the engine accepts either).
 
         Returns:
             :class:`SnData` on ``x``'s device (CPU for numpy input); store it with ``SnData.save``.
@@ -217,15 +232,22 @@ class SnSectorEngine:
                 raise ValueError("inputs must be finite.")
             if self.encoding.axis == "Y" and self.encoding.init == "plus":
                 a = a + math.pi / 2  # R_Y(a)|+⟩ = R_Y(a + π/2)|0⟩
-            if self.tolerance == 0:
-                two_j, blocks, dropped = encode_product_sectors(a, tail_weight=self.tail_weight)
-                alpha, error = 0.0, dropped
-            else:
-                alpha = aligned_frame(a) if frame is None else float(frame)
-                two_j, blocks, dropped, error = encode_corner_sectors(
-                    a - alpha, tolerance=self.tolerance
-                )
-            weights = torch.stack([b.diagonal(dim1=-2, dim2=-1).sum(-1) for b in blocks], -1)
+            k = self.frames if frames is None else frames
+            if k > 1 and frame is None and a.shape[0] > 1 and self.tolerance > 0:
+                pos = frame_groups(a, k)
+                return SnFrames([self._encode_angles(a[p], None) for p in pos], pos)
+            return self._encode_angles(a, frame)
+
+    def _encode_angles(self, a: torch.Tensor, frame: float | None) -> SnData:
+        if self.tolerance == 0:
+            two_j, blocks, dropped = encode_product_sectors(a, tail_weight=self.tail_weight)
+            alpha, error = 0.0, dropped
+        else:
+            alpha = aligned_frame(a) if frame is None else float(frame)
+            two_j, blocks, dropped, error = encode_corner_sectors(
+                a - alpha, tolerance=self.tolerance
+            )
+        weights = torch.stack([b.diagonal(dim1=-2, dim2=-1).sum(-1) for b in blocks], -1)
         return SnData(
             self.n_qubits, two_j, blocks, weights, dropped, self._encoding_config(), alpha, error
         )
@@ -240,14 +262,14 @@ class SnSectorEngine:
     # ------------------------------------------------------------------ forward
 
     def __call__(
-        self, params: torch.Tensor, data: SnData | torch.Tensor | np.ndarray
+        self, params: torch.Tensor, data: SnData | SnFrames | torch.Tensor | np.ndarray
     ) -> torch.Tensor:
         """Expectations ``(B, K)`` (real, ``dtype``), differentiable in ``params`` ``(n_params,)``;
         for parameter rows ``params`` ``(T, n_params)`` (e.g. random draws), ``(T, B, K)`` from one
         pass: the basis changes are shared by all rows, one backward gives every row's gradient.
 
-        ``data`` is an :class:`SnData` from :meth:`encode` (recommended: encode once, reuse) or raw
-        features ``(B, n)``, encoded on the fly.
+        ``data`` is an :class:`SnData` or :class:`SnFrames` from :meth:`encode` (recommended:
+        encode once, reuse) or raw features ``(B, n)``, encoded on the fly.
         """
         params = torch.as_tensor(params)
         if params.shape not in ((self.n_params,), (params.shape[0], self.n_params)):
@@ -257,8 +279,10 @@ class SnSectorEngine:
             )
         if params.is_complex() or not params.is_floating_point():
             raise ValueError(f"params must be real floating point; got {params.dtype}.")
-        if not isinstance(data, SnData):
+        if not isinstance(data, (SnData, SnFrames)):
             data = self.encode(torch.as_tensor(data, device=params.device))
+        if isinstance(data, SnFrames):  # one corner pass per frame group
+            return data.gather([self(params, g) for g in data.groups], -2)
         self._check_data(data)
         theta = params.to(self.dtype)
         out = self._forward(
@@ -270,11 +294,13 @@ class SnSectorEngine:
         )
         return out[0] if params.ndim == 1 else out
 
-    def memory_per_row(self, data: SnData) -> int:
+    def memory_per_row(self, data: SnData | SnFrames) -> int:
         """Estimated bytes the forward keeps for autograd per parameter row on ``data``: about two
         complex ``(Σ d, columns)`` states per gate run (columns: the factored path's ``B·r`` or the
         corner width) and 30 % for padding; measured 1.4–1.6 states per run at n = 256 and 1024, so
         this errs high. Use it to size batches of parameter rows."""
+        if isinstance(data, SnFrames):  # every group's graph is kept until the backward
+            return sum(self.memory_per_row(g) for g in data.groups)
         factors = self._factors(data)
         if factors is not None:
             cols = data.batch_size * max(f.shape[-1] for f in factors)
@@ -319,7 +345,7 @@ class SnSectorEngine:
 
     # ------------------------------------------------------------------ error, export
 
-    def error_estimate(self, data: SnData) -> torch.Tensor:
+    def error_estimate(self, data: SnData | SnFrames) -> torch.Tensor:
         """``(B, K)`` bound on ``|exact − computed|``: ``data.error_bound × ‖O_k‖`` (0 when exact).
 
         Exact path: the dropped sectors' blocks are positive semidefinite with total trace
@@ -329,12 +355,14 @@ class SnSectorEngine:
         drops (at most ``tolerance / 20`` per sample) is added. Rounding error (~1e-13 in float64)
         is not included.
         """
+        if isinstance(data, SnFrames):
+            return data.gather([self.error_estimate(g) for g in data.groups], 0)
         self._check_data(data)
         norms = torch.tensor(self._obs_norm, dtype=data.dropped.dtype, device=data.device)
         bound = data.error_bound
         if self._factors(data) is not None and data.factors is not None:
             bound = bound + data.factors[1]
-        return bound[:, None] * norms[None, :]
+        return bound.clamp_min(0)[:, None] * norms[None, :]  # rounding can leave -1e-17
 
     def to_circuit(self) -> Circuit:
         """The equivalent gate-level :class:`Circuit` (encoding + Pauli rotations, slots shared
