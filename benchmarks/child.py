@@ -73,7 +73,7 @@ def run_child(
     timeout: float,
     mem_limit_mb: float,
     quiet_wait: float = 0.0,
-    omp_passive: bool = True,
+    omp_passive: bool = False,
 ) -> list[dict]:
     """One fresh benchmark process; its records, or failure records for every id in
     ``output_ids`` when it timed out, ran out of memory or crashed."""

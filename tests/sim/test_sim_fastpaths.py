@@ -168,6 +168,19 @@ def test_product_embedding_matches_the_reference_with_feature_gradients(
     torch.testing.assert_close(g, g_ref, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("initial", ["zero", "plus"])
+def test_product_embedding_built_in_batch_slices_matches_the_reference(initial, monkeypatch):
+    monkeypatch.setattr(sv_product, "_GATHER_MAX_QUBITS", 0)
+    monkeypatch.setattr(sv_product, "_SLICE_AMPLITUDES", 16)  # two samples per slice (n = 3)
+    n = 3
+    ops = tuple(DataRotation("XYZ"[q], q, q, 0.7) for q in range(n))
+    circuit = Circuit(n, ops + (PauliRotation("XYZ", 0),), 1, initial, n)
+    obs = _observables(n)
+    params, x = random_params(circuit, 1), random_inputs(circuit, 5, 2)  # 5: a short last slice
+    out = StatevectorEngine(circuit, obs)(params, x)
+    torch.testing.assert_close(out, dense_expectations(circuit, obs, params, x), rtol=0, atol=1e-12)
+
+
 def test_values_agree_across_no_grad_adjoint_and_autograd(path):
     circuit = layered_circuit(5, 4, layers=2)
     obs = _observables(4)

@@ -25,6 +25,7 @@ _AB = {
 }
 _GATHER_LIMIT = 2**22  # elements of the (B, 2**n, n) gather before switching to outer products
 _GATHER_MAX_QUBITS = 6  # above: n - 1 outer products move less memory than the n-fold gather
+_SLICE_AMPLITUDES = 2**15  # batches above this many amplitudes are built slice by slice
 
 
 class ProductEmbedding:
@@ -68,9 +69,21 @@ class ProductEmbedding:
         batch = x.shape[0]
         if self.n <= _GATHER_MAX_QUBITS and batch * index.numel() <= _GATHER_LIMIT:
             flat = vec.reshape(batch, -1).gather(1, index.view(1, -1).expand(batch, -1))
-            psi = flat.view(batch, -1, self.n).prod(-1)
-        else:
-            psi = vec[:, 0]
-            for q in range(1, self.n):
-                psi = (psi[:, :, None] * vec[:, q, None, :]).reshape(batch, -1)
-        return psi.to(cd)
+            return flat.view(batch, -1, self.n).prod(-1).to(cd)
+        rows = max(1, _SLICE_AMPLITUDES >> self.n)
+        if rows >= batch or (torch.is_grad_enabled() and vec.requires_grad):
+            return _outer(vec).to(cd)
+        # large registers: slices of the batch written into the output, so that the temporaries
+        # are a slice's (the whole batch's real chain would add 1.5 states to the peak at n = 16)
+        out = torch.empty(batch, 2**self.n, dtype=cd, device=x.device)
+        for lo in range(0, batch, rows):
+            out[lo : lo + rows] = _outer(vec[lo : lo + rows])
+        return out
+
+
+def _outer(vec: torch.Tensor) -> torch.Tensor:
+    """``(B, n, 2) -> (B, 2**n)``: the Kronecker product of the qubit vectors, by outer products."""
+    psi = vec[:, 0]
+    for q in range(1, vec.shape[1]):
+        psi = (psi[:, :, None] * vec[:, q, None, :]).reshape(vec.shape[0], -1)
+    return psi
