@@ -99,3 +99,22 @@ def test_engines_give_the_same_values_and_gradients_on_any_thread_count(threads)
     ref = _values_and_grads(x, 1, adjoint=False)  # gate-by-gate autograd on one thread
     for (out, g), (rout, rg) in zip(got, ref, strict=True):
         assert torch.allclose(out, rout, atol=1e-12) and torch.allclose(g, rg, atol=1e-12)
+
+
+def test_the_statevector_adjoint_sweep_runs_on_one_thread_for_small_batches(
+    two_threads, monkeypatch
+):
+    import equiqnn.sim.sv_fused as fused
+
+    seen: list[int] = []
+    real = fused.FusedRunner.gradient
+
+    def spy(self, *args):
+        seen.append(torch.get_num_threads())
+        return real(self, *args)
+
+    monkeypatch.setattr(fused.FusedRunner, "gradient", spy)
+    engine = StatevectorEngine(_circuit(4), _observables(4))
+    theta = torch.full((engine.circuit.n_params,), 0.3, requires_grad=True)
+    engine(theta, torch.rand(256, 4)).sum().backward()  # large enough for the adjoint sweep
+    assert seen and set(seen) == {1} and torch.get_num_threads() == 2

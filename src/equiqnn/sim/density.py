@@ -41,9 +41,8 @@ from equiqnn.symmetry import PauliSum
 
 __all__ = ["DensityMatrixEngine"]
 
-_ONE_THREAD = (
-    1 << 16
-)  # K·4^n up to which one thread is faster (n = 8, K = 1: 1.56 vs 1.94 ms on two)
+# K·4^n up to which one thread is faster (n = 8, K = 1: 1.56 against 1.94 ms on two threads)
+_ONE_THREAD = 1 << 16
 
 
 class DensityMatrixEngine:

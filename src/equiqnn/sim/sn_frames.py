@@ -12,7 +12,7 @@ four frames): 0.47 s per sample encoding, widths 13–84.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -30,6 +30,13 @@ class SnFrames:
 
     groups: list[SnData]
     positions: list[np.ndarray]
+    order: torch.Tensor = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # the index that puts the groups' rows back in sample order
+        cat = np.concatenate(self.positions)
+        inv = np.empty_like(cat)
+        inv[cat] = np.arange(len(cat))
+        self.order = torch.as_tensor(inv, device=self.groups[0].device)
 
     @property
     def batch_size(self) -> int:
@@ -41,14 +48,6 @@ class SnFrames:
     @property
     def n_qubits(self) -> int:
         return self.groups[0].n_qubits
-
-    @property
-    def order(self) -> torch.Tensor:
-        """Index that puts the concatenated group outputs back in sample order."""
-        cat = np.concatenate(self.positions)
-        inv = np.empty_like(cat)
-        inv[cat] = np.arange(len(cat))
-        return torch.as_tensor(inv, device=self.groups[0].device)
 
     def gather(self, parts: list[torch.Tensor], dim: int) -> torch.Tensor:
         """Concatenate per-group tensors along the batch axis ``dim`` in sample order."""

@@ -17,7 +17,7 @@ from equiqnn.sim.plan import compile_circuit, observable_table
 from equiqnn.sim.sv_fuse import fuse_circuit
 from equiqnn.sim.sv_fused import FusedAdjoint, FusedRunner
 from equiqnn.sim.sv_product import ProductEmbedding
-from equiqnn.sim.threads import few_threads
+from equiqnn.sim.threads import few_threads, few_threads_backward
 from equiqnn.symmetry import PauliSum
 
 __all__ = ["StatevectorEngine", "complex_dtype"]
@@ -164,8 +164,10 @@ class StatevectorEngine:
                 f"StatevectorEngine ({self.n_qubits} qubits, batch {batch})",
                 "Evaluate in smaller batches, or use a many-qubit engine.",
             )
-        with few_threads(batch * 2**self.n_qubits):
-            return self._run(params, inputs, batch, rdtype, cd)
+        work = batch * 2**self.n_qubits
+        with few_threads(work):
+            out = self._run(params, inputs, batch, rdtype, cd)
+        return few_threads_backward(out, work)  # the adjoint sweep or autograd: the same
 
     def _run(self, params, inputs, batch: int, rdtype: torch.dtype, cd) -> torch.Tensor:
         device = params.device

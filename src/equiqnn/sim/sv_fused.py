@@ -20,7 +20,6 @@ import torch
 from equiqnn.sim.kernels import apply_step, generator_action, materialize, take_columns
 from equiqnn.sim.sv_fuse import FusedPlan, KronSeg, MonoSeg, StepSeg, kron_groups
 from equiqnn.sim.sv_tables import chain_tables, trace_tables
-from equiqnn.sim.threads import few_threads
 
 __all__ = ["FusedRunner", "FusedAdjoint", "SMALL_N", "MAX_GROUP"]
 
@@ -391,7 +390,7 @@ class FusedAdjoint(torch.autograd.Function):
         runner, x = ctx.runner, ctx.x
         rows = max(1, CHUNK_AMPLITUDES // psi.shape[1])  # the sweep is linear in the batch
         grad = torch.zeros(params.shape, dtype=runner.rdtype, device=params.device)
-        with torch.no_grad(), few_threads(psi.numel()):
+        with torch.no_grad():
             for lo in range(0, psi.shape[0], rows):
                 part = slice(lo, lo + rows)
                 lam = runner.adjoint_start(psi[part], grad_out[part])
