@@ -171,7 +171,7 @@ def test_product_embedding_matches_the_reference_with_feature_gradients(
 @pytest.mark.parametrize("initial", ["zero", "plus"])
 def test_product_embedding_built_in_batch_slices_matches_the_reference(initial, monkeypatch):
     monkeypatch.setattr(sv_product, "_GATHER_MAX_QUBITS", 0)
-    monkeypatch.setattr(sv_product, "_SLICE_AMPLITUDES", 16)  # two samples per slice (n = 3)
+    monkeypatch.setattr(sv_product, "CHUNK_AMPLITUDES", 16)  # two samples per slice (n = 3)
     n = 3
     ops = tuple(DataRotation("XYZ"[q], q, q, 0.7) for q in range(n))
     circuit = Circuit(n, ops + (PauliRotation("XYZ", 0),), 1, initial, n)

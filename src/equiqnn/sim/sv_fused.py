@@ -19,13 +19,13 @@ import torch
 
 from equiqnn.sim.kernels import apply_step, generator_action, materialize, take_columns
 from equiqnn.sim.sv_fuse import FusedPlan, KronSeg, MonoSeg, StepSeg, kron_groups
+from equiqnn.sim.sv_product import CHUNK_AMPLITUDES
 from equiqnn.sim.sv_tables import chain_tables, trace_tables
 
 __all__ = ["FusedRunner", "FusedAdjoint", "SMALL_N", "MAX_GROUP"]
 
 SMALL_N = 6  # up to here: one dense matrix per segment (permutation folded in)
 MAX_GROUP = 4  # qubits per Kronecker factor above SMALL_N
-CHUNK_AMPLITUDES = 2**15  # batch slices (256 KiB in complex64, in cache: n = 12 24.6 -> 18.2 ms)
 SHIFT_LIMIT = 2**15  # shifted amplitudes (2T+1)·B·2**n up to which the parameter-shift pass runs
 
 _PAULI = {
